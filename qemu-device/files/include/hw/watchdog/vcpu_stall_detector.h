@@ -1,0 +1,61 @@
+/*
+ * vCPU stall detector
+ *
+ * A per-vCPU countdown that the guest reloads from each vCPU; a bank that
+ * reaches zero means that vCPU stopped running guest code.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_WATCHDOG_VCPU_STALL_DETECTOR_H
+#define HW_WATCHDOG_VCPU_STALL_DETECTOR_H
+
+#include "hw/sysbus.h"
+#include "qom/object.h"
+#include "standard-headers/misc/vcpu_stall_detector.h"
+
+#define TYPE_VCPU_STALL_DETECTOR "vcpu-stall-detector"
+OBJECT_DECLARE_SIMPLE_TYPE(VCPUStallDetectorState, VCPU_STALL_DETECTOR)
+
+/* The DT compatible the guest driver binds to. */
+#define VCPU_STALL_DETECTOR_COMPAT "qemu,vcpu-stall-detector"
+
+/* Bank count limit: 4096 banks fill a 64 KiB window. */
+#define VCPU_STALL_MAX_CPUS 4096
+#define VCPU_STALL_DEFAULT_GRACE_MS 2000
+
+/* The MMIO window for @num_cpus banks, in whole 4 KiB pages. */
+#define VCPU_STALL_MMIO_SIZE(num_cpus) \
+    ROUND_UP((uint64_t)(num_cpus) * VCPU_STALL_REG_LEN, 0x1000)
+
+typedef struct VCPUStallBank {
+    VCPUStallDetectorState *s;
+    uint32_t index;
+    qemu_irq irq;
+    QEMUTimer *timer;       /* fires at expiry, then at the grace end */
+
+    bool enabled;
+    bool expired;           /* count reached zero, not reloaded since */
+    uint32_t load_val;      /* last value written to LOAD_CNT */
+    uint32_t freq_hz;       /* CLOCK_FREQ_HZ */
+    uint32_t base_count;    /* count at base_ns */
+    int64_t base_ns;        /* virtual clock time base_count was set */
+
+    uint64_t stalls;        /* times the count reached zero */
+    uint64_t pets;          /* LOAD_CNT writes */
+} VCPUStallBank;
+
+struct VCPUStallDetectorState {
+    SysBusDevice parent_obj;
+
+    MemoryRegion iomem;
+    VCPUStallBank *banks;
+
+    /* properties */
+    uint32_t num_cpus;
+    uint32_t clock_freq_hz;
+    uint32_t timeout_sec;
+    uint32_t grace_ms;
+};
+
+#endif

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Build qemu-system-aarch64 from Debian's QEMU source with qemu-device/
+# applied.  The binary is cached under a key made of the source version and
+# everything we add; the build tree is reused so a change in qemu-device/
+# recompiles only what it touches.  Prints the binary's path.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+src=$("$VSD_ROOT/scripts/fetch-qemu.sh")
+overlay=$VSD_ROOT/qemu-device
+uapi=$VSD_ROOT/uapi/misc/vcpu_stall_detector.h
+key=$(content_hash "${src##*/}" "$overlay" "$uapi" "$0")
+out=$VSD_CACHE/qemu/bin-$key
+if [ -x "$out/qemu-system-aarch64" ]; then
+	printf '%s\n' "$out/qemu-system-aarch64"
+	exit 0
+fi
+
+tree=$VSD_CACHE/qemu/tree-${src##*/src-}
+if [ ! -e "$tree/.copied" ]; then
+	log "copying $src to $tree"
+	rm -rf "$tree"
+	cp -a "$src" "$tree"
+	touch "$tree/.copied"
+fi
+
+# Build the wanted version of every file we add or change in a staging
+# directory, then copy only files whose content differs, so that mtimes of
+# unchanged files stay put and ninja rebuilds the minimum.
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+: >"$stage/.list"
+for p in "$overlay"/patches/*.patch; do
+	[ -e "$p" ] || continue
+	awk '/^\+\+\+ / { sub(/^b\//, "", $2); print $2 }' "$p" >>"$stage/.list"
+done
+sort -u -o "$stage/.list" "$stage/.list"
+while read -r f; do
+	[ -e "$src/$f" ] || continue
+	mkdir -p "$stage/$(dirname "$f")"
+	cp -p "$src/$f" "$stage/$f"
+done <"$stage/.list"
+for p in "$overlay"/patches/*.patch; do
+	[ -e "$p" ] || continue
+	patch -s -p1 -d "$stage" --no-backup-if-mismatch <"$p" ||
+		die "${p##*/} does not apply to ${src##*/}"
+done
+(cd "$overlay/files" && find . -type f -printf '%P\n') >>"$stage/.list"
+cp -a "$overlay/files/." "$stage/"
+mkdir -p "$stage/include/standard-headers/misc"
+cp "$uapi" "$stage/include/standard-headers/misc/"
+echo include/standard-headers/misc/vcpu_stall_detector.h >>"$stage/.list"
+sort -u -o "$stage/.list" "$stage/.list"
+
+# Files we changed last time but not now go back to Debian's version.
+touch "$tree/.vsd-files"
+comm -23 "$tree/.vsd-files" "$stage/.list" | while read -r f; do
+	if [ -e "$src/$f" ]; then
+		cp -p "$src/$f" "$tree/$f"
+	else
+		rm -f "$tree/$f"
+	fi
+done
+while read -r f; do
+	if ! cmp -s "$stage/$f" "$tree/$f"; then
+		mkdir -p "$tree/$(dirname "$f")"
+		cp "$stage/$f" "$tree/$f"
+	fi
+done <"$stage/.list"
+cp "$stage/.list" "$tree/.vsd-files"
+
+build=$tree/build
+if [ ! -e "$build/build.ninja" ]; then
+	log "configuring QEMU"
+	rm -rf "$build"
+	mkdir -p "$build"
+	(cd "$build" && ../configure --target-list=aarch64-softmmu \
+		--python=/usr/bin/python3 --disable-docs --disable-download \
+		--disable-werror --enable-fdt=system --disable-user \
+		--disable-gtk --disable-sdl --disable-opengl --disable-vnc \
+		--disable-spice --disable-curses --disable-xen \
+		--disable-guest-agent --disable-install-blobs >"$build/../configure.log" 2>&1) ||
+		{ tail -n 30 "$tree/configure.log" >&2; die "QEMU configure failed"; }
+fi
+log "building QEMU (a cold build takes several minutes)"
+ninja -C "$build" qemu-system-aarch64 >"$tree/build.log" 2>&1 ||
+	{ grep -E -A5 'error|FAILED' "$tree/build.log" | head -n 60 >&2; die "QEMU build failed"; }
+
+mkdir -p "$out.tmp"
+cp "$build/qemu-system-aarch64" "$out.tmp/"
+rm -rf "$out"
+mv "$out.tmp" "$out"
+printf '%s\n' "$out/qemu-system-aarch64"

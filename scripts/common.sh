@@ -1,0 +1,68 @@
+# shellcheck shell=bash
+# Shared settings for the build scripts: where the cache lives and how we
+# reach Debian's archive for suites and architectures the host does not use.
+# Sourced, never run.
+
+VSD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VSD_CACHE=${VSD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vcpu-stall}
+VSD_MIRROR=${VSD_MIRROR:-http://deb.debian.org/debian}
+# The guest kernel series and the suite that carries it.
+VSD_KSUITE=${VSD_KSUITE:-bookworm-backports}
+VSD_KSERIES=${VSD_KSERIES:-6.12}
+# The QEMU source package suite.
+VSD_QSUITE=${VSD_QSUITE:-trixie}
+export VSD_ROOT VSD_CACHE
+
+log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Hash of files and strings: keys a cache entry by what produced it.
+content_hash() {
+	local f
+	for f in "$@"; do
+		if [ -d "$f" ]; then
+			(cd "$f" && find . -type f ! -name '*.o' -print0 | LC_ALL=C sort -z |
+				xargs -0 sha256sum)
+		elif [ -f "$f" ]; then
+			sha256sum "$f"
+		else
+			printf '%s\n' "$f"
+		fi
+	done | sha256sum | cut -c1-16
+}
+
+# Private apt state: every suite we use, deb and deb-src, amd64 and arm64,
+# without touching the host's sources.
+APT_DIR=$VSD_CACHE/apt
+apt_private_init() {
+	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/archives/partial" "$APT_DIR/parts"
+	local s
+	: >"$APT_DIR/sources.list.new"
+	for s in bookworm bookworm-backports trixie sid; do
+		printf 'deb [arch=amd64,arm64] %s %s main\n' "$VSD_MIRROR" "$s"
+		printf 'deb-src %s %s main\n' "$VSD_MIRROR" "$s"
+	done >>"$APT_DIR/sources.list.new"
+	mv "$APT_DIR/sources.list.new" "$APT_DIR/sources.list"
+	# Refresh at most every 6 hours: versions move, but not that fast.
+	if [ -z "$(find "$APT_DIR/lists" -maxdepth 1 -name '*Packages*' -mmin -360 -print -quit)" ]; then
+		log "updating private apt lists"
+		apt_private update -qq >/dev/null
+	fi
+}
+
+apt_private() {
+	apt-get -o Dir::State::Lists="$APT_DIR/lists" \
+		-o Dir::Etc::SourceList="$APT_DIR/sources.list" \
+		-o Dir::Etc::SourceParts="$APT_DIR/parts" \
+		-o Dir::Cache::Archives="$APT_DIR/archives" \
+		-o Dir::State::Status=/var/lib/dpkg/status \
+		-o APT::Architectures::=amd64 -o APT::Architectures::=arm64 \
+		-o Debug::NoLocking=1 -o APT::Sandbox::User=root "$@"
+}
+
+apt_private_cache() {
+	apt-cache -o Dir::State::Lists="$APT_DIR/lists" \
+		-o Dir::Etc::SourceList="$APT_DIR/sources.list" \
+		-o Dir::Etc::SourceParts="$APT_DIR/parts" \
+		-o APT::Architectures::=amd64 -o APT::Architectures::=arm64 "$@"
+}

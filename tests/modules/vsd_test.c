@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Test helper for the vCPU stall detector: never load it outside tests.
+ *
+ * Writing "CPU MS" to /sys/module/vsd_test/parameters/stall spins on CPU
+ * with interrupts disabled for MS milliseconds, so that CPU's timers stop
+ * and its count runs down.  Writing anything to .../stray makes accesses the
+ * device must reject (bad widths, read-only and reserved registers, banks
+ * past the last CPU).  Reading .../banks dumps every bank of the device,
+ * found through its DT node whether or not the driver is bound.
+ */
+
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/io.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/of.h>
+#include <linux/of_address.h>
+
+#include <misc/vcpu_stall_detector.h>
+
+static void __iomem *base;
+static resource_size_t window;
+
+struct stall_req {
+	unsigned int cpu;
+	unsigned int ms;
+};
+
+static int stall_fn(void *data)
+{
+	struct stall_req *req = data;
+	unsigned int ms = req->ms;
+	unsigned long flags;
+
+	pr_info("vsd_test: CPU %u: interrupts off for %u ms\n", req->cpu, ms);
+	local_irq_save(flags);
+	while (ms--)
+		mdelay(1);
+	local_irq_restore(flags);
+	pr_info("vsd_test: CPU %u: interrupts back on\n", req->cpu);
+	kfree(req);
+	return 0;
+}
+
+static int stall_set(const char *val, const struct kernel_param *kp)
+{
+	struct stall_req *req;
+	struct task_struct *t;
+	unsigned int cpu, ms;
+
+	if (sscanf(val, "%u %u", &cpu, &ms) != 2 || ms > 600000)
+		return -EINVAL;
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu))
+		return -ENODEV;
+	req = kmalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	req->cpu = cpu;
+	req->ms = ms;
+	t = kthread_run_on_cpu(stall_fn, req, cpu, "vsd_stall/%u");
+	if (IS_ERR(t)) {
+		kfree(req);
+		return PTR_ERR(t);
+	}
+	return 0;
+}
+
+static const struct kernel_param_ops stall_ops = { .set = stall_set };
+module_param_cb(stall, &stall_ops, NULL, 0200);
+
+static int stray_set(const char *val, const struct kernel_param *kp)
+{
+	void __iomem *past = base + (resource_size_t)nr_cpu_ids * VCPU_STALL_REG_LEN;
+
+	/* Wrong widths on live registers: each must change nothing. */
+	writeb(0, base + VCPU_STALL_REG_STATUS);
+	writew(0, base + VCPU_STALL_REG_STATUS);
+	writeb(1, base + VCPU_STALL_REG_LOAD_CNT);
+	(void)readb(base + VCPU_STALL_REG_CURRENT_CNT);
+	(void)readw(base + VCPU_STALL_REG_CLOCK_FREQ_HZ + 2);
+	(void)readq(base + VCPU_STALL_REG_STATUS);
+	writeq(0, base + VCPU_STALL_REG_LOAD_CNT);
+	/* Unaligned and read-only registers. */
+	writel(0, base + 1);
+	writel(0, base + VCPU_STALL_REG_CURRENT_CNT);
+	/* Past the last bank, while still inside the window. */
+	if ((resource_size_t)nr_cpu_ids * VCPU_STALL_REG_LEN < window) {
+		writel(0, past);
+		(void)readl(past + VCPU_STALL_REG_CURRENT_CNT);
+		writel(0, base + window - VCPU_STALL_REG_LEN);
+	}
+	pr_info("vsd_test: stray accesses done\n");
+	return 0;
+}
+
+static const struct kernel_param_ops stray_ops = { .set = stray_set };
+module_param_cb(stray, &stray_ops, NULL, 0200);
+
+static int banks_get(char *buf, const struct kernel_param *kp)
+{
+	unsigned int cpu;
+	int len = 0;
+
+	for_each_possible_cpu(cpu) {
+		void __iomem *b = base + cpu * VCPU_STALL_REG_LEN;
+
+		len += sysfs_emit_at(buf, len, "%u %u %u %u %u\n", cpu,
+				     readl(b + VCPU_STALL_REG_STATUS),
+				     readl(b + VCPU_STALL_REG_LOAD_CNT),
+				     readl(b + VCPU_STALL_REG_CURRENT_CNT),
+				     readl(b + VCPU_STALL_REG_CLOCK_FREQ_HZ));
+	}
+	return len;
+}
+
+static const struct kernel_param_ops banks_ops = { .get = banks_get };
+module_param_cb(banks, &banks_ops, NULL, 0444);
+
+static int __init vsd_test_init(void)
+{
+	struct device_node *np;
+	struct resource res;
+	int ret;
+
+	np = of_find_compatible_node(NULL, NULL, "qemu,vcpu-stall-detector");
+	if (!np)
+		return -ENODEV;
+	ret = of_address_to_resource(np, 0, &res);
+	of_node_put(np);
+	if (ret)
+		return ret;
+	/* No request_mem_region(): the driver may own the region. */
+	window = resource_size(&res);
+	base = ioremap(res.start, window);
+	return base ? 0 : -ENOMEM;
+}
+module_init(vsd_test_init);
+
+static void __exit vsd_test_exit(void)
+{
+	iounmap(base);
+}
+module_exit(vsd_test_exit);
+
+MODULE_DESCRIPTION("vCPU stall detector test helper");
+MODULE_LICENSE("GPL");

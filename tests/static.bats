@@ -1,0 +1,73 @@
+#!/usr/bin/env bats
+# Static checks: kernel style and warnings on every kernel we build for,
+# QEMU style on the device, shell style on the scripts.
+
+load lib/common
+
+setup_file() {
+	export CHECKPATCH KROOT_612 KROOT_61
+	CHECKPATCH=$("$VSD_ROOT/scripts/fetch-checkpatch.sh")
+	KROOT_612=$("$VSD_ROOT/scripts/fetch-kernel.sh" bookworm-backports --headers-only)
+	KROOT_61=$("$VSD_ROOT/scripts/fetch-kernel.sh" bookworm --headers-only)
+}
+
+# build_clean KROOT [make args]: build every module, print the compiler's
+# and sparse's findings (nothing when clean).
+build_clean() {
+	local kroot=$1
+	shift
+	"$VSD_ROOT/scripts/build-modules.sh" "$kroot" "$BATS_TEST_TMPDIR/b" "$@" 2>&1 |
+		grep -E 'warning|error|: note:|sparse' || true
+}
+
+@test "kernel: checkpatch --strict is clean" {
+	cd "$VSD_ROOT"
+	run perl "$CHECKPATCH" --strict --no-tree --terse --show-types -q \
+		-f kernel/vsd_main.c tests/modules/vsd_test.c uapi/misc/vcpu_stall_detector.h
+	assert_success
+	assert_output ""
+	# Version checks are the compat header's whole purpose.
+	run perl "$CHECKPATCH" --strict --no-tree --terse --show-types -q \
+		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f kernel/vsd_compat.h
+	assert_success
+	assert_output ""
+}
+
+@test "kernel: W=1 build against Debian's 6.12 arm64 headers has no warning" {
+	run build_clean "$KROOT_612" W=1
+	assert_output ""
+	[ -f "$BATS_TEST_TMPDIR/b/kernel/vcpu_stall_detector.ko" ]
+}
+
+@test "kernel: W=1 build against Debian's 6.1 arm64 headers has no warning" {
+	run build_clean "$KROOT_61" W=1
+	assert_output ""
+	[ -f "$BATS_TEST_TMPDIR/b/kernel/vcpu_stall_detector.ko" ]
+}
+
+@test "kernel: sparse (C=2) finds nothing" {
+	run build_clean "$KROOT_612" C=2 CHECK="sparse -Wno-decl"
+	assert_output ""
+}
+
+@test "qemu-device: QEMU's checkpatch is clean on the device and patches" {
+	local src
+	src=$("$VSD_ROOT/scripts/fetch-qemu.sh")
+	cd "$VSD_ROOT/qemu-device"
+	run perl "$src/scripts/checkpatch.pl" --no-tree --terse -f \
+		files/hw/watchdog/vcpu_stall_detector.c \
+		files/include/hw/watchdog/vcpu_stall_detector.h
+	assert_success
+	for p in patches/*.patch; do
+		run perl "$src/scripts/checkpatch.pl" --no-tree --terse --no-signoff "$p"
+		assert_success
+	done
+}
+
+@test "shell: shellcheck is clean" {
+	cd "$VSD_ROOT"
+	run shellcheck -x scripts/*.sh tests/vm-run tests/run tests/demo .ci/run
+	assert_success
+	run shellcheck -s bash tests/lib/common.bash
+	assert_success
+}
