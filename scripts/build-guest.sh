@@ -2,6 +2,7 @@
 # Assemble what the test VM boots: Debian's arm64 kernel, our modules built
 # against it, and a busybox initramfs.  Writes build/guest.env for tests/vm-run.
 set -euo pipefail
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 build=${VSD_BUILD:-$VSD_ROOT/build}

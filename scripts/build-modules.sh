@@ -4,6 +4,7 @@
 # KROOT is what fetch-kernel.sh printed.  Sources are copied to OUTDIR so
 # the clone stays clean and several kernels can be built side by side.
 set -euo pipefail
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 kroot=$1 out=$2

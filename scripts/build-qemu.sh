@@ -4,6 +4,7 @@
 # everything we add; the build tree is reused so a change in qemu-device/
 # recompiles only what it touches.  Prints the binary's path.
 set -euo pipefail
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 src=$("$VSD_ROOT/scripts/fetch-qemu.sh")

@@ -3,6 +3,7 @@
 # kernel's scripts/checkpatch.pl with the data files it reads.  The source
 # tarball stays in the cache for later kernel builds.  Prints the script.
 set -euo pipefail
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 apt_private_init

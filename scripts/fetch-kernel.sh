@@ -5,6 +5,7 @@
 # [SUITE] [--headers-only].  Prints the unpacked root; $root/KVER holds the
 # kernel release and $root/build is the kbuild tree.
 set -euo pipefail
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 suite=${1:-$VSD_KSUITE}
@@ -61,7 +62,7 @@ rm -rf "$dl"
 build=$root/usr/src/linux-headers-$kver
 grep -rlZ --include=Makefile '/usr/src/' "$build" "$root"/usr/src/*-common* 2>/dev/null |
 	xargs -0r sed -i "s|/usr/src/|$root/usr/src/|g"
-for l in $(find "$root/usr/src" -maxdepth 2 -type l); do
+find "$root/usr/src" -maxdepth 2 -type l -print0 | while IFS= read -r -d '' l; do
 	t=$(readlink "$l")
 	case $t in
 	/*) ln -sfn "$root$t" "$l" ;;

@@ -3,6 +3,7 @@
 # current version found at run time).  dpkg-source applies Debian's patches.
 # Prints the unpacked tree's path.
 set -euo pipefail
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 apt_private_init

@@ -2,6 +2,7 @@
 # Install what building and testing need on a Debian 12 amd64 host.
 # Idempotent: a stamp keyed by this file's hash skips the work next time.
 set -euo pipefail
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 stamp=$VSD_CACHE/stamps/host-$(content_hash "$0")

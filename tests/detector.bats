@@ -10,7 +10,7 @@ teardown() { vm_teardown; }
 		-q -trace -q "vcpu_stall_write,file=$BATS_TEST_TMPDIR/trace" -- "
 		$LOAD || exit 1
 		dmesg | grep vcpu_stall_detector
-		for i in \$(seq 14); do $BANKS; sleep 0.5; done"
+		$SAMPLE"
 	assert_success
 	assert_output --partial "timeout $TIMEOUT s, clock $FREQ Hz, stall interrupt"
 	check_banks "$output" 4
@@ -69,8 +69,9 @@ teardown() { vm_teardown; }
 	wait_event VCPU_STALL 30 cpu-index=1 >/dev/null
 	wait_event WATCHDOG 10 action=poweroff >/dev/null
 	vm_wait
+	# QEMU exits at once (poweroff does not wait for the guest).
 	[ "$VM_STATUS" -eq 125 ] || fail "vm-run exited $VM_STATUS, wanted 125 (no status)"
-	grep -q '"event": "SHUTDOWN"' "$BATS_TEST_TMPDIR/events"
+	refute grep -q 'interrupts back on' "$BATS_TEST_TMPDIR/console"
 }
 
 @test "the PPI: a vCPU that comes back after its timeout panics the guest" {
@@ -93,8 +94,7 @@ teardown() { vm_teardown; }
 		sleep $((3 * TIMEOUT))
 		echo STILL; $BANKS
 		echo 1 > /sys/devices/system/cpu/cpu2/online || exit 1
-		sleep 1; echo ONLINE; $BANKS
-		sleep $TIMEOUT; echo LATER; $BANKS"
+		sleep 1; echo ONLINE; $SAMPLE"
 	vm_wait
 	[ "$VM_STATUS" -eq 0 ] || fail "vm-run exited $VM_STATUS"
 	[ "$(count_events VCPU_STALL)" -eq 0 ] || fail "stall event: $(cat "$BATS_TEST_TMPDIR/events")"
@@ -114,7 +114,7 @@ teardown() { vm_teardown; }
 		echo REMOVED; $BANKS
 		sleep $((2 * TIMEOUT))
 		modprobe vcpu_stall_detector || exit 1
-		sleep 1; echo LOADED; $BANKS; sleep $TIMEOUT; $BANKS"
+		sleep 1; echo LOADED; $SAMPLE"
 	vm_wait
 	[ "$VM_STATUS" -eq 0 ] || fail "vm-run exited $VM_STATUS"
 	[ "$(count_events VCPU_STALL)" -eq 0 ] || fail "stall event: $(cat "$BATS_TEST_TMPDIR/events")"
@@ -129,7 +129,7 @@ teardown() { vm_teardown; }
 		-q -d -q guest_errors -q -D -q "$BATS_TEST_TMPDIR/qemu.log" -- "
 		$LOAD || exit 1; sleep 1
 		echo 1 > /sys/module/vsd_test/parameters/stray || exit 1
-		for i in \$(seq 12); do $BANKS; sleep 0.5; done"
+		$SAMPLE"
 	vm_wait
 	[ "$VM_STATUS" -eq 0 ] || fail "vm-run exited $VM_STATUS"
 	[ "$(count_events VCPU_STALL)" -eq 0 ] || fail "stall event after stray accesses"

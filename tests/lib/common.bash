@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # variables for the test files that load this
 # Shared helpers for the bats suites.
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
@@ -16,6 +17,8 @@ DEV_ARGS=(-q -global -q "vcpu-stall-detector.timeout-sec=$TIMEOUT"
 # Guest-side snippets.
 LOAD='modprobe vcpu_stall_detector && modprobe vsd_test'
 BANKS='cat /sys/module/vsd_test/parameters/banks'
+# Bank snapshots every 0.5 s for 1.5x the timeout: every CPU reloads in it.
+SAMPLE="for i in \$(seq $((3 * TIMEOUT))); do $BANKS; sleep 0.5; done"
 
 # vm_start [vm-run options] -- CMD: boot a VM in the background; its QMP
 # socket, event log, console, stdout and stderr land in $BATS_TEST_TMPDIR.

@@ -5,8 +5,9 @@
  * Writing "CPU MS" to /sys/module/vsd_test/parameters/stall spins on CPU
  * with interrupts disabled for MS milliseconds, so that CPU's timers stop
  * and its count runs down.  Writing anything to .../stray makes accesses the
- * device must reject (bad widths, read-only and reserved registers, banks
- * past the last CPU).  Reading .../banks dumps every bank of the device,
+ * device must reject (bad widths, a read-only register, banks past the last
+ * CPU); all naturally aligned, as the CPU faults unaligned device accesses
+ * before they reach the device.  Reading .../banks dumps every bank of the device,
  * found through its DT node whether or not the driver is bound.
  */
 
@@ -81,9 +82,8 @@ static int stray_set(const char *val, const struct kernel_param *kp)
 	(void)readb(base + VCPU_STALL_REG_CURRENT_CNT);
 	(void)readw(base + VCPU_STALL_REG_CLOCK_FREQ_HZ + 2);
 	(void)readq(base + VCPU_STALL_REG_STATUS);
-	writeq(0, base + VCPU_STALL_REG_LOAD_CNT);
-	/* Unaligned and read-only registers. */
-	writel(0, base + 1);
+	writeq(0, base + VCPU_STALL_REG_CURRENT_CNT);
+	/* A read-only register. */
 	writel(0, base + VCPU_STALL_REG_CURRENT_CNT);
 	/* Past the last bank, while still inside the window. */
 	if ((resource_size_t)nr_cpu_ids * VCPU_STALL_REG_LEN < window) {
