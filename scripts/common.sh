@@ -16,7 +16,8 @@ export VSD_ROOT VSD_CACHE
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# Hash of files and strings: keys a cache entry by what produced it.
+# Hash of files' contents, directories' contents and strings: keys a cache
+# entry by what produced it, wherever the clone is.
 content_hash() {
 	local f
 	for f in "$@"; do
@@ -24,7 +25,7 @@ content_hash() {
 			(cd "$f" && find . -type f ! -name '*.o' -print0 | LC_ALL=C sort -z |
 				xargs -0 sha256sum)
 		elif [ -f "$f" ]; then
-			sha256sum "$f"
+			sha256sum <"$f"
 		else
 			printf '%s\n' "$f"
 		fi
