@@ -13,7 +13,9 @@ setup:
 
 qemu: setup
 	@mkdir -p $(BUILD)
-	@q=$$(scripts/build-qemu.sh) && echo "VSD_QEMU=$$q" > $(BUILD)/qemu.env
+	@q=$$(scripts/build-qemu.sh) && \
+		printf 'VSD_QEMU=%s\nVSD_QTEST=%s\n' "$$q/qemu-system-aarch64" \
+		"$$q/vcpu-stall-detector-test" > $(BUILD)/qemu.env
 
 guest: setup
 	@scripts/build-guest.sh

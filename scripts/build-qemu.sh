@@ -2,7 +2,8 @@
 # Build qemu-system-aarch64 from Debian's QEMU source with qemu-device/
 # applied.  The binary is cached under a key made of the source version and
 # everything we add; the build tree is reused so a change in qemu-device/
-# recompiles only what it touches.  Prints the binary's path.
+# recompiles only what it touches.  Prints the directory holding
+# qemu-system-aarch64 and the device's qtest.
 set -euo pipefail
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
@@ -12,8 +13,9 @@ overlay=$VSD_ROOT/qemu-device
 uapi=$VSD_ROOT/uapi/misc/vcpu_stall_detector.h
 key=$(content_hash "${src##*/}" "$overlay" "$uapi" "$0")
 out=$VSD_CACHE/qemu/bin-$key
-if [ -x "$out/qemu-system-aarch64" ]; then
-	printf '%s\n' "$out/qemu-system-aarch64"
+qtest=vcpu-stall-detector-test
+if [ -x "$out/qemu-system-aarch64" ] && [ -x "$out/$qtest" ]; then
+	printf '%s\n' "$out"
 	exit 0
 fi
 
@@ -84,11 +86,11 @@ if [ ! -e "$build/build.ninja" ]; then
 		{ tail -n 30 "$tree/configure.log" >&2; die "QEMU configure failed"; }
 fi
 log "building QEMU (a cold build takes several minutes)"
-ninja -C "$build" qemu-system-aarch64 >"$tree/build.log" 2>&1 ||
+ninja -C "$build" qemu-system-aarch64 "tests/qtest/$qtest" >"$tree/build.log" 2>&1 ||
 	{ grep -E -A5 'error|FAILED' "$tree/build.log" | head -n 60 >&2; die "QEMU build failed"; }
 
 mkdir -p "$out.tmp"
-cp "$build/qemu-system-aarch64" "$out.tmp/"
+cp "$build/qemu-system-aarch64" "$build/tests/qtest/$qtest" "$out.tmp/"
 rm -rf "$out"
 mv "$out.tmp" "$out"
-printf '%s\n' "$out/qemu-system-aarch64"
+printf '%s\n' "$out"

@@ -139,3 +139,20 @@ teardown() { vm_teardown; }
 	assert_output --partial "past the last bank"
 	assert_output --partial "CURRENT_CNT is read-only"
 }
+
+@test "the host reads every bank through QOM (qom-get banks), pets rising" {
+	vm_start --smp 4 "${DEV_ARGS[@]}" -- "$LOAD || exit 1; echo LOADED; sleep 30"
+	wait_output LOADED 60 >/dev/null
+	banks='{"path": "/machine/stall-detector", "property": "banks"}'
+	first=$(qmp qom-get "$banks")
+	sleep $((TIMEOUT + 1))
+	second=$(qmp qom-get "$banks")
+	run jq -c '[.[] | [.cpu, .enabled, .expired, .load, ."clock-frequency"]]' <<<"$second"
+	assert_output '[[0,true,false,40,10],[1,true,false,40,10],[2,true,false,40,10],[3,true,false,40,10]]'
+	# Every vCPU petted in between (at least twice in timeout + 1 s).
+	run jq -n --argjson a "$first" --argjson b "$second" \
+		'[range(4) as $i | $b[$i].pets - $a[$i].pets >= 2] | all'
+	assert_output true
+	run qmp qom-get '{"path": "/machine/stall-detector", "property": "bank2"}'
+	assert_output --partial '"cpu": 2'
+}

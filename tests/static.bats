@@ -55,11 +55,14 @@ build_clean() {
 @test "qemu-device: QEMU's checkpatch is clean on the device and patches" {
 	local src
 	src=$("$VSD_ROOT/scripts/fetch-qemu.sh")
-	cd "$VSD_ROOT/qemu-device"
+	# From files/, so paths are as in QEMU's tree (tests/ has its own rules).
+	cd "$VSD_ROOT/qemu-device/files"
 	run perl "$src/scripts/checkpatch.pl" --no-tree --terse -f \
-		files/hw/watchdog/vcpu_stall_detector.c \
-		files/include/hw/watchdog/vcpu_stall_detector.h
+		hw/watchdog/vcpu_stall_detector.c \
+		include/hw/watchdog/vcpu_stall_detector.h \
+		tests/qtest/vcpu-stall-detector-test.c
 	assert_success
+	cd ..
 	for p in patches/*.patch; do
 		run perl "$src/scripts/checkpatch.pl" --no-tree --terse --no-signoff "$p"
 		assert_success

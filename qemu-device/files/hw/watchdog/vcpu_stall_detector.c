@@ -16,6 +16,7 @@
 #include "qemu/timer.h"
 #include "qapi/error.h"
 #include "qapi/qapi-events-run-state.h"
+#include "qapi/visitor.h"
 #include "hw/irq.h"
 #include "hw/qdev-properties.h"
 #include "hw/watchdog/vcpu_stall_detector.h"
@@ -209,6 +210,60 @@ static const MemoryRegionOps vsd_ops = {
     .impl.max_access_size = 8,
 };
 
+/*
+ * Read-only QOM status: "bankN" for vCPU N and "banks" for all of them, so
+ * host tooling can inspect the device without the guest's help.
+ */
+static bool vsd_visit_bank(Visitor *v, const char *name, VCPUStallBank *b,
+                           int64_t now, Error **errp)
+{
+    uint32_t cpu = b->index, count = vsd_count(b, now);
+    uint32_t load = b->load_val, freq = b->freq_hz;
+    bool enabled = b->enabled, expired = b->expired;
+    uint64_t stalls = b->stalls, pets = b->pets;
+    bool ok;
+
+    if (!visit_start_struct(v, name, NULL, 0, errp)) {
+        return false;
+    }
+    ok = visit_type_uint32(v, "cpu", &cpu, errp) &&
+         visit_type_bool(v, "enabled", &enabled, errp) &&
+         visit_type_bool(v, "expired", &expired, errp) &&
+         visit_type_uint32(v, "count", &count, errp) &&
+         visit_type_uint32(v, "load", &load, errp) &&
+         visit_type_uint32(v, "clock-frequency", &freq, errp) &&
+         visit_type_uint64(v, "stalls", &stalls, errp) &&
+         visit_type_uint64(v, "pets", &pets, errp) &&
+         visit_check_struct(v, errp);
+    visit_end_struct(v, NULL);
+    return ok;
+}
+
+static void vsd_get_bank(Object *obj, Visitor *v, const char *name,
+                         void *opaque, Error **errp)
+{
+    vsd_visit_bank(v, name, opaque, vsd_now(), errp);
+}
+
+static void vsd_get_banks(Object *obj, Visitor *v, const char *name,
+                          void *opaque, Error **errp)
+{
+    VCPUStallDetectorState *s = VCPU_STALL_DETECTOR(obj);
+    int64_t now = vsd_now();
+    bool ok = true;
+
+    if (!visit_start_list(v, name, NULL, 0, errp)) {
+        return;
+    }
+    for (uint32_t i = 0; ok && i < s->num_cpus; i++) {
+        ok = vsd_visit_bank(v, NULL, &s->banks[i], now, errp);
+    }
+    if (ok) {
+        visit_check_list(v, errp);
+    }
+    visit_end_list(v, NULL);
+}
+
 static void vsd_reset_hold(Object *obj, ResetType type)
 {
     VCPUStallDetectorState *s = VCPU_STALL_DETECTOR(obj);
@@ -255,12 +310,15 @@ static void vsd_realize(DeviceState *dev, Error **errp)
     s->banks = g_new0(VCPUStallBank, s->num_cpus);
     for (uint32_t i = 0; i < s->num_cpus; i++) {
         VCPUStallBank *b = &s->banks[i];
+        g_autofree char *prop = g_strdup_printf("bank%u", i);
 
         b->s = s;
         b->index = i;
         b->freq_hz = s->clock_freq_hz;
         b->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, vsd_timer_cb, b);
         sysbus_init_irq(sbd, &b->irq);
+        object_property_add(OBJECT(dev), prop, "VCPUStallBank",
+                            vsd_get_bank, NULL, NULL, b);
     }
 }
 
@@ -274,18 +332,54 @@ static void vsd_unrealize(DeviceState *dev)
     g_free(s->banks);
 }
 
+/*
+ * Times travel as offsets from "now", not as absolute clock values: the
+ * destination's clock need not match the source's (a different host's CPU
+ * time, a qtest clock), and the countdown must go on exactly where it was.
+ */
+static int vsd_bank_pre_save(void *opaque)
+{
+    VCPUStallBank *b = opaque;
+    int64_t now = vsd_now();
+
+    b->mig_elapsed_ns = now - b->base_ns;
+    b->mig_grace_ns = -1;
+    if (b->expired && timer_pending(b->timer)) {
+        b->mig_grace_ns = MAX(timer_expire_time_ns(b->timer) - now, 0);
+    }
+    return 0;
+}
+
+static int vsd_bank_post_load(void *opaque, int version_id)
+{
+    VCPUStallBank *b = opaque;
+    int64_t now = vsd_now();
+
+    b->base_ns = now - b->mig_elapsed_ns;
+    if (!b->expired) {
+        vsd_arm(b);
+    } else if (b->mig_grace_ns >= 0) {
+        timer_mod(b->timer, now + b->mig_grace_ns);
+    } else {
+        timer_del(b->timer);
+    }
+    return 0;
+}
+
 static const VMStateDescription vmstate_vsd_bank = {
     .name = "vcpu-stall-detector/bank",
     .version_id = 1,
     .minimum_version_id = 1,
+    .pre_save = vsd_bank_pre_save,
+    .post_load = vsd_bank_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_BOOL(enabled, VCPUStallBank),
         VMSTATE_BOOL(expired, VCPUStallBank),
         VMSTATE_UINT32(load_val, VCPUStallBank),
         VMSTATE_UINT32(freq_hz, VCPUStallBank),
         VMSTATE_UINT32(base_count, VCPUStallBank),
-        VMSTATE_INT64(base_ns, VCPUStallBank),
-        VMSTATE_TIMER_PTR(timer, VCPUStallBank),
+        VMSTATE_INT64(mig_elapsed_ns, VCPUStallBank),
+        VMSTATE_INT64(mig_grace_ns, VCPUStallBank),
         VMSTATE_UINT64(stalls, VCPUStallBank),
         VMSTATE_UINT64(pets, VCPUStallBank),
         VMSTATE_END_OF_LIST()
@@ -327,6 +421,10 @@ static void vsd_class_init(ObjectClass *klass, void *data)
     dc->hotpluggable = false;
     rc->phases.hold = vsd_reset_hold;
     device_class_set_props(dc, vsd_properties);
+    object_class_property_add(klass, "banks", "VCPUStallBankList",
+                              vsd_get_banks, NULL, NULL, NULL);
+    object_class_property_set_description(klass, "banks",
+                                          "Status of every vCPU's bank");
     set_bit(DEVICE_CATEGORY_WATCHDOG, dc->categories);
 }
 

@@ -43,6 +43,10 @@ typedef struct VCPUStallBank {
 
     uint64_t stalls;        /* times the count reached zero */
     uint64_t pets;          /* LOAD_CNT writes */
+
+    /* migration only: offsets from the current time */
+    int64_t mig_elapsed_ns; /* now - base_ns */
+    int64_t mig_grace_ns;   /* grace left after an expiry, or -1 */
 } VCPUStallBank;
 
 struct VCPUStallDetectorState {
