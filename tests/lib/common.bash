@@ -11,6 +11,7 @@ QMP_PY=$VSD_ROOT/tests/lib/qmp.py
 # The device's timeout in the tests: short, so stalls are caught quickly.
 TIMEOUT=4
 FREQ=10
+VM_PREFIX=()
 DEV_ARGS=(-q -global -q "vcpu-stall-detector.timeout-sec=$TIMEOUT"
 	-q -global -q "vcpu-stall-detector.clock-frequency=$FREQ")
 
@@ -20,31 +21,38 @@ BANKS='cat /sys/module/vsd_test/parameters/banks'
 # Bank snapshots every 0.5 s for 1.5x the timeout: every CPU reloads in it.
 SAMPLE="for i in \$(seq $((3 * TIMEOUT))); do $BANKS; sleep 0.5; done"
 
-# vm_start [vm-run options] -- CMD: boot a VM in the background; its QMP
-# socket, event log, console, stdout and stderr land in $BATS_TEST_TMPDIR.
+# A test may run several VMs: each keeps its QMP socket, event log,
+# console, stdout and stderr in its own directory, $VMDIR (by default
+# $BATS_TEST_TMPDIR).  VM_PREFIX, an array, wraps vm-run (e.g. taskset).
+vmdir() { echo "${VMDIR:-$BATS_TEST_TMPDIR}"; }
+
+# vm_start [vm-run options] -- CMD: boot a VM in the background.
 vm_start() {
-	local t=$BATS_TEST_TMPDIR
-	"$VM_RUN" --qmp "$t/qmp.sock" --events "$t/events" --console "$t/console" \
-		"$@" >"$t/out" 2>"$t/err" &
+	local d
+	d=$(vmdir)
+	mkdir -p "$d"
+	"${VM_PREFIX[@]}" "$VM_RUN" --qmp "$d/qmp.sock" --events "$d/events" \
+		--console "$d/console" "$@" >"$d/out" 2>"$d/err" &
 	VM_PID=$!
+	echo "$VM_PID" >"$d/vm.pid"
 }
 
-# vm_wait: wait for the background VM; sets VM_STATUS.
+# vm_wait: wait for the VM started last; sets VM_STATUS.
 vm_wait() {
 	VM_STATUS=0
 	wait "$VM_PID" || VM_STATUS=$?
-	VM_PID=
+	rm -f "$(vmdir)/vm.pid"
 }
 
-qmp() { python3 "$QMP_PY" cmd "$BATS_TEST_TMPDIR/qmp.sock" "$@"; }
+qmp() { python3 "$QMP_PY" cmd "$(vmdir)/qmp.sock" "$@"; }
 
 # wait_event NAME TIMEOUT [KEY=VALUE...]: print the first matching event.
-wait_event() { python3 "$QMP_PY" wait "$BATS_TEST_TMPDIR/events" "$@"; }
+wait_event() { python3 "$QMP_PY" wait "$(vmdir)/events" "$@"; }
 
 # count_events NAME: how many NAME events the VM emitted so far.
 count_events() {
 	local n
-	n=$(grep -c "\"event\": \"$1\"" "$BATS_TEST_TMPDIR/events" 2>/dev/null) || true
+	n=$(grep -c "\"event\": \"$1\"" "$(vmdir)/events" 2>/dev/null) || true
 	echo "${n:-0}"
 }
 
@@ -53,7 +61,7 @@ count_events() {
 wait_output() {
 	local deadline=$((SECONDS + $2))
 	while [ $SECONDS -lt $deadline ]; do
-		if grep -q -- "$1" "$BATS_TEST_TMPDIR/out" 2>/dev/null; then
+		if grep -q -- "$1" "$(vmdir)/out" 2>/dev/null; then
 			date +%s.%N
 			return 0
 		fi
@@ -63,20 +71,35 @@ wait_output() {
 	return 1
 }
 
-vm_teardown() {
-	if [ -n "${VM_PID:-}" ]; then
-		qmp quit >/dev/null 2>&1 || kill "$VM_PID" 2>/dev/null || true
-		wait "$VM_PID" 2>/dev/null || true
-	fi
-	# Leave the evidence for a failing test in the TAP output.
-	if [ -n "${BATS_TEST_COMPLETED:-}" ]; then
-		return 0
-	fi
-	local f
-	for f in out err events; do
-		[ -s "$BATS_TEST_TMPDIR/$f" ] && { echo "# --- $f"; tail -n 20 "$BATS_TEST_TMPDIR/$f"; } >&3
+# wait_migration TIMEOUT: wait until the source's migration completed.
+wait_migration() {
+	local deadline=$((SECONDS + $1)) st
+	while [ $SECONDS -lt $deadline ]; do
+		st=$(qmp query-migrate | jq -r '.status // "none"')
+		case $st in
+		completed) return 0 ;;
+		failed | cancelled) echo "migration $st" >&2; return 1 ;;
+		esac
+		sleep 0.2
 	done
-	[ -s "$BATS_TEST_TMPDIR/console" ] && { echo "# --- console"; tail -n 40 "$BATS_TEST_TMPDIR/console"; } >&3
+	echo "migration not completed within $1 s" >&2
+	return 1
+}
+
+vm_teardown() {
+	local f d
+	while IFS= read -r f; do
+		d=${f%/vm.pid}
+		VMDIR=$d qmp quit >/dev/null 2>&1 || kill "$(cat "$f")" 2>/dev/null || true
+		wait "$(cat "$f")" 2>/dev/null || true
+	done < <(find "$BATS_TEST_TMPDIR" -name vm.pid 2>/dev/null)
+	# Leave the evidence for a failing test in the TAP output.
+	[ -n "${BATS_TEST_COMPLETED:-}" ] && return 0
+	while IFS= read -r d; do
+		for f in out err events console; do
+			[ -s "$d/$f" ] && { echo "# --- ${d#"$BATS_TEST_TMPDIR"}/$f"; tail -n 25 "$d/$f"; } >&3
+		done
+	done < <(find "$BATS_TEST_TMPDIR" -name events -printf '%h\n' 2>/dev/null)
 	return 0
 }
 

@@ -7,6 +7,11 @@
  * the guest still has not reloaded it after a grace period, runs the
  * watchdog action chosen with -action watchdog=...
  *
+ * With clock=guest-time a count falls only by the CPU time its vCPU's
+ * thread consumed, as crosvm's vmwdt does: a vCPU the host did not run
+ * (overcommit, SIGSTOP) has not stalled.  clock=virtual counts
+ * QEMU_CLOCK_VIRTUAL.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
@@ -17,16 +22,35 @@
 #include "qapi/error.h"
 #include "qapi/qapi-events-run-state.h"
 #include "qapi/visitor.h"
+#include "hw/core/cpu.h"
 #include "hw/irq.h"
 #include "hw/qdev-properties.h"
 #include "hw/watchdog/vcpu_stall_detector.h"
 #include "migration/vmstate.h"
+#include "system/qtest.h"
 #include "system/watchdog.h"
 #include "trace.h"
 
-static int64_t vsd_now(void)
+static int64_t vsd_vnow(void)
 {
     return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+}
+
+/* The time base of a bank's count: its vCPU's CPU time, or virtual time. */
+static int64_t vsd_now(VCPUStallBank *b)
+{
+#ifndef _WIN32
+    struct timespec ts;
+
+    if (b->has_cpu_clock) {
+        /* Cannot fail for a live thread of ours; if it did, hold still. */
+        if (!clock_gettime(b->cpu_clock, &ts)) {
+            b->last_cpu_ns = ts.tv_sec * NANOSECONDS_PER_SECOND + ts.tv_nsec;
+        }
+        return b->last_cpu_ns;
+    }
+#endif
+    return vsd_vnow();
 }
 
 /* The live count: base_count less the ticks elapsed since base_ns. */
@@ -51,10 +75,16 @@ static void vsd_rebase(VCPUStallBank *b, int64_t now)
     b->base_ns = now;
 }
 
-/* Arm the timer for the instant the count reaches zero. */
+/*
+ * Arm the timer for the earliest instant the count can reach zero.  In
+ * virtual time that is exact.  A vCPU thread's CPU time advances no faster
+ * than virtual time, so in guest time the timer fires when the count would
+ * be zero had the vCPU run all along, and re-arms for what is left: no
+ * polling while a vCPU idles, and no delay once it spins.
+ */
 static void vsd_arm(VCPUStallBank *b)
 {
-    uint64_t ns;
+    int64_t ns;
 
     if (!b->enabled || b->expired || !b->freq_hz) {
         timer_del(b->timer);
@@ -63,7 +93,12 @@ static void vsd_arm(VCPUStallBank *b)
     /* Round up: the count is zero only once the last tick has elapsed. */
     ns = ((uint64_t)b->base_count * NANOSECONDS_PER_SECOND + b->freq_hz - 1)
          / b->freq_hz;
-    timer_mod(b->timer, b->base_ns + ns);
+    if (!b->has_cpu_clock) {
+        timer_mod(b->timer, b->base_ns + ns);
+    } else {
+        ns -= vsd_now(b) - b->base_ns;
+        timer_mod(b->timer, vsd_vnow() + MAX(ns, VCPU_STALL_MIN_POLL_NS));
+    }
 }
 
 static void vsd_clear_expiry(VCPUStallBank *b)
@@ -86,6 +121,10 @@ static void vsd_timer_cb(void *opaque)
         watchdog_perform_action();
         return;
     }
+    if (vsd_count(b, vsd_now(b))) {
+        vsd_arm(b);                 /* guest time: the vCPU did not run */
+        return;
+    }
 
     b->expired = true;
     b->base_count = 0;
@@ -94,7 +133,7 @@ static void vsd_timer_cb(void *opaque)
     qemu_irq_raise(b->irq);
     path = object_get_canonical_path(OBJECT(s));
     qapi_event_send_vcpu_stall(b->index, path);
-    timer_mod(b->timer, vsd_now() + (int64_t)s->grace_ms * SCALE_MS);
+    timer_mod(b->timer, vsd_vnow() + (int64_t)s->grace_ms * SCALE_MS);
 }
 
 static uint64_t vsd_read(void *opaque, hwaddr addr, unsigned size)
@@ -127,7 +166,7 @@ static uint64_t vsd_read(void *opaque, hwaddr addr, unsigned size)
         val = b->load_val;
         break;
     case VCPU_STALL_REG_CURRENT_CNT:
-        val = vsd_count(b, vsd_now());
+        val = vsd_count(b, vsd_now(b));
         break;
     case VCPU_STALL_REG_CLOCK_FREQ_HZ:
         val = b->freq_hz;
@@ -142,8 +181,8 @@ static void vsd_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
     VCPUStallDetectorState *s = opaque;
     uint32_t cpu = addr / VCPU_STALL_REG_LEN;
     hwaddr reg = addr % VCPU_STALL_REG_LEN;
-    int64_t now = vsd_now();
     VCPUStallBank *b;
+    int64_t now;
 
     if (size != 4 || (reg & 3)) {
         qemu_log_mask(LOG_GUEST_ERROR, "%s: %u-byte write at 0x%" HWADDR_PRIx
@@ -158,6 +197,7 @@ static void vsd_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
     }
 
     b = &s->banks[cpu];
+    now = vsd_now(b);
     trace_vcpu_stall_write(cpu, reg, val);
     switch (reg) {
     case VCPU_STALL_REG_STATUS:
@@ -215,9 +255,9 @@ static const MemoryRegionOps vsd_ops = {
  * host tooling can inspect the device without the guest's help.
  */
 static bool vsd_visit_bank(Visitor *v, const char *name, VCPUStallBank *b,
-                           int64_t now, Error **errp)
+                           Error **errp)
 {
-    uint32_t cpu = b->index, count = vsd_count(b, now);
+    uint32_t cpu = b->index, count = vsd_count(b, vsd_now(b));
     uint32_t load = b->load_val, freq = b->freq_hz;
     bool enabled = b->enabled, expired = b->expired;
     uint64_t stalls = b->stalls, pets = b->pets;
@@ -242,21 +282,20 @@ static bool vsd_visit_bank(Visitor *v, const char *name, VCPUStallBank *b,
 static void vsd_get_bank(Object *obj, Visitor *v, const char *name,
                          void *opaque, Error **errp)
 {
-    vsd_visit_bank(v, name, opaque, vsd_now(), errp);
+    vsd_visit_bank(v, name, opaque, errp);
 }
 
 static void vsd_get_banks(Object *obj, Visitor *v, const char *name,
                           void *opaque, Error **errp)
 {
     VCPUStallDetectorState *s = VCPU_STALL_DETECTOR(obj);
-    int64_t now = vsd_now();
     bool ok = true;
 
     if (!visit_start_list(v, name, NULL, 0, errp)) {
         return;
     }
     for (uint32_t i = 0; ok && i < s->num_cpus; i++) {
-        ok = vsd_visit_bank(v, NULL, &s->banks[i], now, errp);
+        ok = vsd_visit_bank(v, NULL, &s->banks[i], errp);
     }
     if (ok) {
         visit_check_list(v, errp);
@@ -280,6 +319,79 @@ static void vsd_reset_hold(Object *obj, ResetType type)
         b->base_ns = 0;
         b->freq_hz = s->clock_freq_hz;
     }
+}
+
+/* Does every vCPU run guest code on a thread of its own? */
+static bool vsd_vcpus_have_threads(void)
+{
+    CPUState *cpu, *other;
+
+    if (qtest_enabled()) {
+        return false;               /* no vCPU runs guest code at all */
+    }
+    CPU_FOREACH(cpu) {
+        if (!cpu->thread) {
+            return false;
+        }
+        CPU_FOREACH(other) {
+            if (other != cpu && other->thread == cpu->thread) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+static bool vsd_setup_clock(VCPUStallDetectorState *s, Error **errp)
+{
+    const char *clock = s->clock ? s->clock : "auto";
+    bool threads = vsd_vcpus_have_threads();
+    bool guest_time;
+
+    if (!strcmp(clock, "auto")) {
+        guest_time = threads;
+    } else if (!strcmp(clock, "guest-time")) {
+        if (!threads) {
+            error_setg(errp, "clock=guest-time needs a thread per vCPU "
+                       "(-accel tcg,thread=multi or KVM)");
+            error_append_hint(errp, "Use clock=virtual with this "
+                              "accelerator.\n");
+            return false;
+        }
+        guest_time = true;
+    } else if (!strcmp(clock, "virtual")) {
+        guest_time = false;
+    } else {
+        error_setg(errp, "clock must be guest-time or virtual, not '%s'",
+                   clock);
+        return false;
+    }
+#ifdef _WIN32
+    if (guest_time) {
+        error_setg(errp, "clock=guest-time is not supported on this host");
+        return false;
+    }
+#else
+    for (uint32_t i = 0; guest_time && i < s->num_cpus; i++) {
+        CPUState *cpu = qemu_get_cpu(i);
+        VCPUStallBank *b = &s->banks[i];
+        int err;
+
+        if (!cpu) {
+            continue;               /* no such vCPU: virtual time */
+        }
+        err = pthread_getcpuclockid(cpu->thread->thread, &b->cpu_clock);
+        if (err) {
+            error_setg_errno(errp, err, "cannot read vCPU %u's CPU time", i);
+            return false;
+        }
+        b->has_cpu_clock = true;
+    }
+#endif
+    /* Reading the property back tells which clock is in use. */
+    g_free(s->clock);
+    s->clock = g_strdup(guest_time ? "guest-time" : "virtual");
+    return true;
 }
 
 static void vsd_realize(DeviceState *dev, Error **errp)
@@ -320,6 +432,9 @@ static void vsd_realize(DeviceState *dev, Error **errp)
         object_property_add(OBJECT(dev), prop, "VCPUStallBank",
                             vsd_get_bank, NULL, NULL, b);
     }
+    if (!vsd_setup_clock(s, errp)) {
+        return;
+    }
 }
 
 static void vsd_unrealize(DeviceState *dev)
@@ -340,12 +455,11 @@ static void vsd_unrealize(DeviceState *dev)
 static int vsd_bank_pre_save(void *opaque)
 {
     VCPUStallBank *b = opaque;
-    int64_t now = vsd_now();
 
-    b->mig_elapsed_ns = now - b->base_ns;
+    b->mig_elapsed_ns = vsd_now(b) - b->base_ns;
     b->mig_grace_ns = -1;
     if (b->expired && timer_pending(b->timer)) {
-        b->mig_grace_ns = MAX(timer_expire_time_ns(b->timer) - now, 0);
+        b->mig_grace_ns = MAX(timer_expire_time_ns(b->timer) - vsd_vnow(), 0);
     }
     return 0;
 }
@@ -353,13 +467,12 @@ static int vsd_bank_pre_save(void *opaque)
 static int vsd_bank_post_load(void *opaque, int version_id)
 {
     VCPUStallBank *b = opaque;
-    int64_t now = vsd_now();
 
-    b->base_ns = now - b->mig_elapsed_ns;
+    b->base_ns = vsd_now(b) - b->mig_elapsed_ns;
     if (!b->expired) {
         vsd_arm(b);
     } else if (b->mig_grace_ns >= 0) {
-        timer_mod(b->timer, now + b->mig_grace_ns);
+        timer_mod(b->timer, vsd_vnow() + b->mig_grace_ns);
     } else {
         timer_del(b->timer);
     }
@@ -407,6 +520,7 @@ static const Property vsd_properties[] = {
                        VCPU_STALL_DEFAULT_TIMEOUT_SEC),
     DEFINE_PROP_UINT32("grace-ms", VCPUStallDetectorState, grace_ms,
                        VCPU_STALL_DEFAULT_GRACE_MS),
+    DEFINE_PROP_STRING("clock", VCPUStallDetectorState, clock),
 };
 
 static void vsd_class_init(ObjectClass *klass, void *data)

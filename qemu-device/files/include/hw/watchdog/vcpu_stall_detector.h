@@ -23,6 +23,8 @@ OBJECT_DECLARE_SIMPLE_TYPE(VCPUStallDetectorState, VCPU_STALL_DETECTOR)
 /* Bank count limit: 4096 banks fill a 64 KiB window. */
 #define VCPU_STALL_MAX_CPUS 4096
 #define VCPU_STALL_DEFAULT_GRACE_MS 2000
+/* Shortest re-check of a guest-time count that has not run down yet. */
+#define VCPU_STALL_MIN_POLL_NS (1 * SCALE_MS)
 
 /* The MMIO window for @num_cpus banks, in whole 4 KiB pages. */
 #define VCPU_STALL_MMIO_SIZE(num_cpus) \
@@ -39,7 +41,12 @@ typedef struct VCPUStallBank {
     uint32_t load_val;      /* last value written to LOAD_CNT */
     uint32_t freq_hz;       /* CLOCK_FREQ_HZ */
     uint32_t base_count;    /* count at base_ns */
-    int64_t base_ns;        /* virtual clock time base_count was set */
+    int64_t base_ns;        /* vsd_now() when base_count was set */
+#ifndef _WIN32
+    clockid_t cpu_clock;    /* the vCPU thread's CPU-time clock */
+#endif
+    bool has_cpu_clock;     /* count in guest time, not virtual time */
+    int64_t last_cpu_ns;
 
     uint64_t stalls;        /* times the count reached zero */
     uint64_t pets;          /* LOAD_CNT writes */
@@ -60,6 +67,7 @@ struct VCPUStallDetectorState {
     uint32_t clock_freq_hz;
     uint32_t timeout_sec;
     uint32_t grace_ms;
+    char *clock;            /* "guest-time", "virtual" or NULL (auto) */
 };
 
 #endif
