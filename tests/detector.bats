@@ -1,12 +1,13 @@
 #!/usr/bin/env bats
-# The guest driver and the QEMU device together, in real arm64 VMs.
+# The guest driver and the QEMU device together, in real arm64 VMs, with
+# the device counting virtual time (host.bats covers guest time).
 
 load lib/common
 
 teardown() { vm_teardown; }
 
 @test "4 vCPUs: the module probes and every bank is enabled and reloaded" {
-	run "$VM_RUN" --smp 4 "${DEV_ARGS[@]}" \
+	run "$VM_RUN" --smp 4 "${VIRT_ARGS[@]}" \
 		-q -trace -q "vcpu_stall_write,file=$BATS_TEST_TMPDIR/trace" -- "
 		$LOAD || exit 1
 		dmesg | grep vcpu_stall_detector
@@ -31,7 +32,7 @@ teardown() { vm_teardown; }
 }
 
 @test "a healthy VM raises no stall event in 3x the timeout" {
-	vm_start --smp 4 "${DEV_ARGS[@]}" -- "
+	vm_start --smp 4 "${VIRT_ARGS[@]}" -- "
 		$LOAD || exit 1; sleep $((3 * TIMEOUT)); $BANKS"
 	vm_wait
 	[ "$VM_STATUS" -eq 0 ] || fail "vm-run exited $VM_STATUS"
@@ -41,7 +42,7 @@ teardown() { vm_teardown; }
 }
 
 @test "a stall on CPU 2 is caught within timeout + 2 ticks and pauses the VM" {
-	vm_start --smp 4 "${DEV_ARGS[@]}" -q -action -q watchdog=pause -- "
+	vm_start --smp 4 "${VIRT_ARGS[@]}" -q -action -q watchdog=pause -- "
 		$LOAD || exit 1; sleep 1
 		echo '2 8000' > /sys/module/vsd_test/parameters/stall
 		echo STALLING; sleep 60"
@@ -62,7 +63,7 @@ teardown() { vm_teardown; }
 }
 
 @test "a stall with -action watchdog=poweroff ends the VM" {
-	vm_start --smp 2 "${DEV_ARGS[@]}" -q -action -q watchdog=poweroff -- "
+	vm_start --smp 2 "${VIRT_ARGS[@]}" -q -action -q watchdog=poweroff -- "
 		$LOAD || exit 1; sleep 1
 		echo '1 10000' > /sys/module/vsd_test/parameters/stall
 		sleep 60"
@@ -75,7 +76,7 @@ teardown() { vm_teardown; }
 }
 
 @test "the PPI: a vCPU that comes back after its timeout panics the guest" {
-	vm_start --smp 2 "${DEV_ARGS[@]}" -q -action -q watchdog=none -- "
+	vm_start --smp 2 "${VIRT_ARGS[@]}" -q -action -q watchdog=none -- "
 		$LOAD || exit 1; sleep 1
 		echo '1 $(((TIMEOUT + 2) * 1000))' > /sys/module/vsd_test/parameters/stall
 		sleep 60"
@@ -87,7 +88,7 @@ teardown() { vm_teardown; }
 }
 
 @test "an offline CPU's bank is disabled and re-armed when it comes back" {
-	vm_start --smp 4 "${DEV_ARGS[@]}" -- "
+	vm_start --smp 4 "${VIRT_ARGS[@]}" -- "
 		$LOAD || exit 1; sleep 1
 		echo 0 > /sys/devices/system/cpu/cpu2/online || exit 1
 		echo OFFLINE; $BANKS
@@ -108,7 +109,7 @@ teardown() { vm_teardown; }
 }
 
 @test "rmmod disables every bank and the module loads again" {
-	vm_start --smp 4 "${DEV_ARGS[@]}" -- "
+	vm_start --smp 4 "${VIRT_ARGS[@]}" -- "
 		$LOAD || exit 1; sleep 1
 		rmmod vcpu_stall_detector || exit 1
 		echo REMOVED; $BANKS
@@ -125,7 +126,7 @@ teardown() { vm_teardown; }
 }
 
 @test "stray guest MMIO accesses are logged and change nothing" {
-	vm_start --smp 2 "${DEV_ARGS[@]}" \
+	vm_start --smp 2 "${VIRT_ARGS[@]}" \
 		-q -d -q guest_errors -q -D -q "$BATS_TEST_TMPDIR/qemu.log" -- "
 		$LOAD || exit 1; sleep 1
 		echo 1 > /sys/module/vsd_test/parameters/stray || exit 1
@@ -141,7 +142,7 @@ teardown() { vm_teardown; }
 }
 
 @test "the host reads every bank through QOM (qom-get banks), pets rising" {
-	vm_start --smp 4 "${DEV_ARGS[@]}" -- "$LOAD || exit 1; echo LOADED; sleep 30"
+	vm_start --smp 4 "${VIRT_ARGS[@]}" -- "$LOAD || exit 1; echo LOADED; sleep 30"
 	wait_output LOADED 60 >/dev/null
 	banks='{"path": "/machine/stall-detector", "property": "banks"}'
 	first=$(qmp qom-get "$banks")
