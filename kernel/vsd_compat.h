@@ -2,13 +2,16 @@
 /*
  * Kernel API differences across the kernels we build for (6.1 .. 7.x),
  * kept in one place so the driver reads like upstream code.  Wrappers carry
- * a vsd_ prefix so that a stable backport of an API cannot collide.
+ * a vsd_ prefix so that a stable backport of an API cannot collide.  The
+ * generic netlink op table for kernels without split ops is in
+ * vsd_family.c, next to the generated one it stands in for.
  */
 #ifndef _VSD_COMPAT_H
 #define _VSD_COMPAT_H
 
 #include <linux/hrtimer.h>
 #include <linux/version.h>
+#include <net/netlink.h>
 
 /* hrtimer_setup() replaced hrtimer_init() + ->function in 6.13. */
 static inline void
@@ -21,6 +24,21 @@ vsd_hrtimer_setup(struct hrtimer *timer,
 	timer->function = function;
 #else
 	hrtimer_setup(timer, function, clock_id, mode);
+#endif
+}
+
+/* NLA_UINT (4 or 8 bytes, as small as the value allows) came in 6.7. */
+static inline int vsd_nla_put_uint(struct sk_buff *skb, int attrtype, u64 value)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+	u64 tmp64 = value;
+	u32 tmp32 = value;
+
+	if (tmp64 == tmp32)
+		return nla_put_u32(skb, attrtype, tmp32);
+	return nla_put(skb, attrtype, sizeof(u64), &tmp64);
+#else
+	return nla_put_uint(skb, attrtype, value);
 #endif
 }
 

@@ -7,7 +7,9 @@
  * pinned hrtimer at half the timeout; the host notices a count that reaches
  * zero, and the device raises that vCPU's PPI so the guest can report it.
  *
- * Drop-in for drivers/misc/vcpu_stall_detector.c (same DT binding).
+ * Drop-in for drivers/misc/vcpu_stall_detector.c (same DT binding), with
+ * runtime configuration, per-CPU status and events over generic netlink
+ * (vsd_netlink.c) and sysfs (vsd_sysfs.c).
  */
 
 #include <linux/cpu.h>
@@ -17,76 +19,101 @@
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/kernel.h>
+#include <linux/kobject.h>
 #include <linux/mod_devicetable.h>
 #include <linux/module.h>
+#include <linux/netlink.h>
+#include <linux/nmi.h>
 #include <linux/percpu.h>
 #include <linux/platform_device.h>
 #include <linux/property.h>
+#include <linux/stringify.h>
 
 #include <misc/vcpu_stall_detector.h>
 
+#include "vsd.h"
 #include "vsd_compat.h"
 
-/**
- * struct vsd_cpu - per-CPU state, touched only on its own CPU
- * @timer: pinned hrtimer that reloads this CPU's count
- * @vsd: the device this CPU belongs to
- */
-struct vsd_cpu {
-	struct hrtimer timer;
-	struct vsd *vsd;
-};
-
-/**
- * struct vsd - one stall detector device
- * @dev: the platform device
- * @base: MMIO window, one VCPU_STALL_REG_LEN bank per CPU
- * @clock_freq_hz: rate at which the device counts down
- * @timeout_sec: time a CPU may go without reloading its count
- * @irq: per-CPU stall interrupt (PPI), or 0 when the device has none
- * @cpus: per-CPU state
- * @node: cpuhp instance; online/offline callbacks start/stop each CPU
- *
- * All fields are set in probe before the cpuhp instance is added and are
- * read-only afterwards.
- */
-struct vsd {
-	struct device *dev;
-	void __iomem *base;
-	u32 clock_freq_hz;
-	u32 timeout_sec;
-	int irq;
-	struct vsd_cpu __percpu *cpus;
-	struct hlist_node node;
-};
-
 static enum cpuhp_state vsd_hp_state;
+
+/* vsd_dev_lock protects vsd_dev, the bound device the family reports on. */
+static DEFINE_MUTEX(vsd_dev_lock);
+static struct vsd *vsd_dev;
+
+static const char * const vsd_action_names[] = {
+	[VCPU_STALL_ACTION_PANIC] = "panic",
+	[VCPU_STALL_ACTION_BACKTRACE] = "backtrace",
+	[VCPU_STALL_ACTION_NOTIFY] = "notify",
+};
+
+const char *vsd_action_name(u32 action)
+{
+	return action < ARRAY_SIZE(vsd_action_names) ?
+	       vsd_action_names[action] : "unknown";
+}
+
+/**
+ * vsd_get() - the bound device, with vsd_dev_lock held
+ *
+ * Return: the device, or NULL (and the lock released) when none is bound.
+ * Pair a non-NULL return with vsd_put().
+ */
+struct vsd *vsd_get(void)
+{
+	mutex_lock(&vsd_dev_lock);
+	if (!vsd_dev)
+		mutex_unlock(&vsd_dev_lock);
+	return vsd_dev;
+}
+
+void vsd_put(void)
+{
+	mutex_unlock(&vsd_dev_lock);
+}
 
 static void vsd_write(struct vsd *vsd, unsigned int cpu, u32 reg, u32 val)
 {
 	writel_relaxed(val, vsd->base + cpu * VCPU_STALL_REG_LEN + reg);
 }
 
-static u32 vsd_ticks(const struct vsd *vsd)
+u32 vsd_read_count(struct vsd *vsd, unsigned int cpu)
 {
-	return vsd->clock_freq_hz * vsd->timeout_sec;
+	return readl_relaxed(vsd->base + cpu * VCPU_STALL_REG_LEN +
+			     VCPU_STALL_REG_CURRENT_CNT);
 }
 
-/* Pet at half the timeout so one late timer does not cause a stall. */
-static ktime_t vsd_pet_period(const struct vsd *vsd)
+/* Take this CPU's copy of the configuration and (re)start its bank. */
+static void vsd_cpu_start(struct vsd *vsd, struct vsd_cpu *vc,
+			  unsigned int cpu)
 {
-	return ms_to_ktime(vsd->timeout_sec * MSEC_PER_SEC / 2);
+	u32 timeout = READ_ONCE(vsd->config.timeout_sec);
+	u32 hz = READ_ONCE(vsd->config.clock_freq_hz);
+
+	vc->ticks = hz * timeout;
+	/* Pet at half the timeout so one late timer does not cause a stall. */
+	vc->period = ms_to_ktime(timeout * MSEC_PER_SEC / 2);
+	vsd_write(vsd, cpu, VCPU_STALL_REG_CLOCK_FREQ_HZ, hz);
+	vsd_write(vsd, cpu, VCPU_STALL_REG_LOAD_CNT, vc->ticks);
+	vsd_write(vsd, cpu, VCPU_STALL_REG_STATUS, VCPU_STALL_STATUS_ENABLED);
+	WRITE_ONCE(vc->last_pet, ktime_get());
+	WRITE_ONCE(vc->enabled, true);
+	hrtimer_start(&vc->timer, vc->period, HRTIMER_MODE_REL_PINNED);
 }
 
 /* hrtimer (hardirq) context, on the CPU the timer is pinned to. */
 static enum hrtimer_restart vsd_pet(struct hrtimer *timer)
 {
 	struct vsd_cpu *vc = container_of(timer, struct vsd_cpu, timer);
-	struct vsd *vsd = vc->vsd;
+	ktime_t now = ktime_get();
+	s64 late = ktime_to_ns(ktime_sub(now, hrtimer_get_expires(timer)));
 
-	vsd_write(vsd, smp_processor_id(), VCPU_STALL_REG_LOAD_CNT,
-		  vsd_ticks(vsd));
-	hrtimer_forward_now(timer, vsd_pet_period(vsd));
+	vsd_write(vc->vsd, smp_processor_id(), VCPU_STALL_REG_LOAD_CNT,
+		  vc->ticks);
+	WRITE_ONCE(vc->pets, vc->pets + 1);
+	WRITE_ONCE(vc->last_pet, now);
+	if (late > 0 && late > vc->max_lateness_ns)
+		WRITE_ONCE(vc->max_lateness_ns, late);
+	hrtimer_forward_now(timer, vc->period);
 	return HRTIMER_RESTART;
 }
 
@@ -96,22 +123,80 @@ static enum hrtimer_restart vsd_pet(struct hrtimer *timer)
  */
 static irqreturn_t vsd_stall_irq(int irq, void *dev_id)
 {
-	panic("vCPU stall detector: CPU %u stalled\n", smp_processor_id());
+	struct vsd_cpu *vc = dev_id;
+	struct vsd *vsd = vc->vsd;
+	unsigned int cpu = smp_processor_id();
+
+	WRITE_ONCE(vc->stalls, vc->stalls + 1);
+	switch (READ_ONCE(vsd->config.action)) {
+	case VCPU_STALL_ACTION_PANIC:
+		panic("vCPU stall detector: CPU %u stalled\n", cpu);
+		break;
+	case VCPU_STALL_ACTION_BACKTRACE:
+		/* From the interrupt: the stack shows where the CPU was stuck. */
+		pr_emerg("vCPU stall detector: CPU %u stalled\n", cpu);
+		dump_stack();
+		set_bit(VSD_BACKTRACE_PENDING, &vsd->pending);
+		break;
+	default:
+		pr_warn("vCPU stall detector: CPU %u stalled\n", cpu);
+		break;
+	}
+	/* Back to petting: the reload ends the stall before the host acts. */
+	vsd_write(vsd, cpu, VCPU_STALL_REG_LOAD_CNT, vc->ticks);
+	cpumask_set_cpu(cpu, &vsd->stalled);
+	schedule_work(&vsd->event_work);
 	return IRQ_HANDLED;
+}
+
+/* IPI context, on every CPU: one backtrace at a time on the console. */
+static void vsd_show_cpu(void *unused)
+{
+	static DEFINE_RAW_SPINLOCK(vsd_console_lock);	/* orders the traces */
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&vsd_console_lock, flags);
+	pr_emerg("vCPU stall detector: backtrace of CPU %d\n",
+		 smp_processor_id());
+	dump_stack();
+	raw_spin_unlock_irqrestore(&vsd_console_lock, flags);
+}
+
+/* Process context: tell userspace about the stalls the IRQ recorded. */
+static void vsd_event_work(struct work_struct *work)
+{
+	struct vsd *vsd = container_of(work, struct vsd, event_work);
+	unsigned int cpu;
+
+	/* trigger_all_cpu_backtrace() is not for modules: ask every CPU. */
+	if (test_and_clear_bit(VSD_BACKTRACE_PENDING, &vsd->pending))
+		on_each_cpu(vsd_show_cpu, NULL, true);
+
+	for_each_cpu(cpu, &vsd->stalled) {
+		char event_env[] = "VCPU_STALL_EVENT=stall";
+		char cpu_env[32];
+		char *envp[3];
+
+		if (!cpumask_test_and_clear_cpu(cpu, &vsd->stalled))
+			continue;
+		snprintf(cpu_env, sizeof(cpu_env), "VCPU_STALL_CPU=%u", cpu);
+		envp[0] = event_env;
+		envp[1] = cpu_env;
+		envp[2] = NULL;
+		kobject_uevent_env(&vsd->dev->kobj, KOBJ_CHANGE, envp);
+		vsd_nl_notify_cpu(VCPU_STALL_CMD_STALL_NTF, cpu);
+	}
 }
 
 /* cpuhp callback, runs on @cpu as it comes online (or at probe). */
 static int vsd_cpu_online(unsigned int cpu, struct hlist_node *node)
 {
 	struct vsd *vsd = hlist_entry(node, struct vsd, node);
-	struct vsd_cpu *vc = per_cpu_ptr(vsd->cpus, cpu);
 
-	vsd_write(vsd, cpu, VCPU_STALL_REG_CLOCK_FREQ_HZ, vsd->clock_freq_hz);
-	vsd_write(vsd, cpu, VCPU_STALL_REG_LOAD_CNT, vsd_ticks(vsd));
-	vsd_write(vsd, cpu, VCPU_STALL_REG_STATUS, VCPU_STALL_STATUS_ENABLED);
-	hrtimer_start(&vc->timer, vsd_pet_period(vsd), HRTIMER_MODE_REL_PINNED);
+	vsd_cpu_start(vsd, per_cpu_ptr(vsd->cpus, cpu), cpu);
 	if (vsd->irq)
 		enable_percpu_irq(vsd->irq, IRQ_TYPE_NONE);
+	vsd_nl_notify_cpu(VCPU_STALL_CMD_CPU_ONLINE_NTF, cpu);
 	return 0;
 }
 
@@ -125,7 +210,92 @@ static int vsd_cpu_offline(unsigned int cpu, struct hlist_node *node)
 		disable_percpu_irq(vsd->irq);
 	hrtimer_cancel(&vc->timer);
 	vsd_write(vsd, cpu, VCPU_STALL_REG_STATUS, 0);
+	WRITE_ONCE(vc->enabled, false);
+	vsd_nl_notify_cpu(VCPU_STALL_CMD_CPU_OFFLINE_NTF, cpu);
 	return 0;
+}
+
+/* IPI (hardirq) context, on each online CPU: apply a new configuration. */
+static void vsd_cpu_reconfigure(void *data)
+{
+	struct vsd *vsd = data;
+
+	vsd_cpu_start(vsd, this_cpu_ptr(vsd->cpus), smp_processor_id());
+}
+
+static int vsd_check_config(const struct vsd_config *cfg,
+			    struct netlink_ext_ack *extack)
+{
+	if (cfg->timeout_sec < VCPU_STALL_TIMEOUT_MIN ||
+	    cfg->timeout_sec > VCPU_STALL_TIMEOUT_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "timeout must be "
+				   __stringify(VCPU_STALL_TIMEOUT_MIN) " to "
+				   __stringify(VCPU_STALL_TIMEOUT_MAX) " s");
+		return -ERANGE;
+	}
+	if (cfg->clock_freq_hz < VCPU_STALL_CLOCK_HZ_MIN ||
+	    cfg->clock_freq_hz > VCPU_STALL_CLOCK_HZ_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "clock must be "
+				   __stringify(VCPU_STALL_CLOCK_HZ_MIN) " to "
+				   __stringify(VCPU_STALL_CLOCK_HZ_MAX) " Hz");
+		return -ERANGE;
+	}
+	/* The count is a 32-bit register. */
+	if ((u64)cfg->clock_freq_hz * cfg->timeout_sec > U32_MAX) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "timeout times clock overflows the 32-bit count");
+		return -ERANGE;
+	}
+	if (cfg->action > VCPU_STALL_ACTION_NOTIFY) {
+		NL_SET_ERR_MSG_MOD(extack, "unknown stall action");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * vsd_set_config() - change the configuration of every CPU at once
+ * @vsd: the device
+ * @cfg: the new configuration
+ * @extack: where to explain a rejection, or NULL
+ *
+ * Process context.  A rejected configuration changes nothing.  CPU hotplug
+ * is excluded while the online CPUs take the new values, so a CPU coming up
+ * starts with either the old values and is then reconfigured, or the new.
+ *
+ * Return: 0, or -ERANGE/-EINVAL for a configuration the device cannot take.
+ */
+int vsd_set_config(struct vsd *vsd, const struct vsd_config *cfg,
+		   struct netlink_ext_ack *extack)
+{
+	unsigned int cpu;
+	int ret;
+
+	ret = vsd_check_config(cfg, extack);
+	if (ret)
+		return ret;
+
+	mutex_lock(&vsd->config_lock);
+	cpus_read_lock();
+	WRITE_ONCE(vsd->config.timeout_sec, cfg->timeout_sec);
+	WRITE_ONCE(vsd->config.clock_freq_hz, cfg->clock_freq_hz);
+	WRITE_ONCE(vsd->config.action, cfg->action);
+	for_each_online_cpu(cpu)
+		smp_call_function_single(cpu, vsd_cpu_reconfigure, vsd, true);
+	cpus_read_unlock();
+	mutex_unlock(&vsd->config_lock);
+
+	kobject_uevent_env(&vsd->dev->kobj, KOBJ_CHANGE,
+			   (char *[]){ "VCPU_STALL_EVENT=config", NULL });
+	vsd_nl_notify_config(vsd);
+	return 0;
+}
+
+void vsd_get_config(struct vsd *vsd, struct vsd_config *cfg)
+{
+	mutex_lock(&vsd->config_lock);
+	*cfg = vsd->config;
+	mutex_unlock(&vsd->config_lock);
 }
 
 static void vsd_remove_instance(void *data)
@@ -134,6 +304,7 @@ static void vsd_remove_instance(void *data)
 
 	/* Stops every online CPU; offline ones were stopped going down. */
 	cpuhp_state_remove_instance(vsd_hp_state, &vsd->node);
+	cancel_work_sync(&vsd->event_work);
 }
 
 static void vsd_free_irq(void *data)
@@ -143,24 +314,36 @@ static void vsd_free_irq(void *data)
 	free_percpu_irq(vsd->irq, vsd->cpus);
 }
 
+static void vsd_remove_cpus_dir(void *data)
+{
+	vsd_sysfs_remove_cpus(data);
+}
+
+static void vsd_unpublish(void *data)
+{
+	mutex_lock(&vsd_dev_lock);
+	vsd_dev = NULL;
+	mutex_unlock(&vsd_dev_lock);
+}
+
 static int vsd_read_config(struct vsd *vsd)
 {
 	struct device *dev = vsd->dev;
+	struct vsd_config *cfg = &vsd->config;
+	int ret;
 
 	if (device_property_read_u32(dev, "clock-frequency",
-				     &vsd->clock_freq_hz))
-		vsd->clock_freq_hz = VCPU_STALL_DEFAULT_CLOCK_HZ;
-	if (device_property_read_u32(dev, "timeout-sec", &vsd->timeout_sec))
-		vsd->timeout_sec = VCPU_STALL_DEFAULT_TIMEOUT_SEC;
+				     &cfg->clock_freq_hz))
+		cfg->clock_freq_hz = VCPU_STALL_DEFAULT_CLOCK_HZ;
+	if (device_property_read_u32(dev, "timeout-sec", &cfg->timeout_sec))
+		cfg->timeout_sec = VCPU_STALL_DEFAULT_TIMEOUT_SEC;
+	cfg->action = VCPU_STALL_ACTION_PANIC;
 
-	if (!vsd->clock_freq_hz || vsd->timeout_sec < 1)
-		return dev_err_probe(dev, -EINVAL,
-				     "clock-frequency and timeout-sec must be non-zero\n");
-	/* The count is a 32-bit register. */
-	if ((u64)vsd->clock_freq_hz * vsd->timeout_sec > U32_MAX)
-		return dev_err_probe(dev, -EINVAL,
-				     "clock-frequency %u Hz * timeout-sec %u s overflows the counter\n",
-				     vsd->clock_freq_hz, vsd->timeout_sec);
+	ret = vsd_check_config(cfg, NULL);
+	if (ret)
+		return dev_err_probe(dev, ret,
+				     "unusable timeout-sec %u, clock-frequency %u\n",
+				     cfg->timeout_sec, cfg->clock_freq_hz);
 	return 0;
 }
 
@@ -176,6 +359,8 @@ static int vsd_probe(struct platform_device *pdev)
 	if (!vsd)
 		return -ENOMEM;
 	vsd->dev = dev;
+	mutex_init(&vsd->config_lock);
+	INIT_WORK(&vsd->event_work, vsd_event_work);
 
 	vsd->base = devm_platform_get_and_ioremap_resource(pdev, 0, &res);
 	if (IS_ERR(vsd->base))
@@ -202,6 +387,25 @@ static int vsd_probe(struct platform_device *pdev)
 		vsd_write(vsd, cpu, VCPU_STALL_REG_STATUS, 0);
 	}
 
+	/* One device per system: the netlink family reports on it. */
+	mutex_lock(&vsd_dev_lock);
+	if (vsd_dev) {
+		mutex_unlock(&vsd_dev_lock);
+		return dev_err_probe(dev, -EBUSY, "another stall detector is bound\n");
+	}
+	vsd_dev = vsd;
+	mutex_unlock(&vsd_dev_lock);
+	ret = devm_add_action_or_reset(dev, vsd_unpublish, vsd);
+	if (ret)
+		return ret;
+
+	ret = vsd_sysfs_add_cpus(vsd);
+	if (ret)
+		return dev_err_probe(dev, ret, "cannot create the cpus directory\n");
+	ret = devm_add_action_or_reset(dev, vsd_remove_cpus_dir, vsd);
+	if (ret)
+		return ret;
+
 	/* Older descriptions have no interrupt: the host alone then acts. */
 	ret = platform_get_irq_optional(pdev, 0);
 	if (ret > 0) {
@@ -227,8 +431,9 @@ static int vsd_probe(struct platform_device *pdev)
 		return ret;
 
 	platform_set_drvdata(pdev, vsd);
-	dev_info(dev, "timeout %u s, clock %u Hz, %s\n", vsd->timeout_sec,
-		 vsd->clock_freq_hz, vsd->irq ? "stall interrupt" : "no interrupt");
+	dev_info(dev, "timeout %u s, clock %u Hz, %s\n", vsd->config.timeout_sec,
+		 vsd->config.clock_freq_hz,
+		 vsd->irq ? "stall interrupt" : "no interrupt");
 	return 0;
 }
 
@@ -243,6 +448,7 @@ static struct platform_driver vsd_driver = {
 	.driver = {
 		.name = KBUILD_MODNAME,
 		.of_match_table = vsd_of_match,
+		.dev_groups = vsd_groups,
 	},
 };
 
@@ -250,16 +456,25 @@ static int __init vsd_init(void)
 {
 	int ret;
 
+	ret = vsd_nl_init();
+	if (ret)
+		return ret;
 	ret = cpuhp_setup_state_multi(CPUHP_AP_ONLINE_DYN,
 				      "virt/vcpu_stall_detector:online",
 				      vsd_cpu_online, vsd_cpu_offline);
 	if (ret < 0)
-		return ret;
+		goto err_nl;
 	vsd_hp_state = ret;
 
 	ret = platform_driver_register(&vsd_driver);
 	if (ret)
-		cpuhp_remove_multi_state(vsd_hp_state);
+		goto err_hp;
+	return 0;
+
+err_hp:
+	cpuhp_remove_multi_state(vsd_hp_state);
+err_nl:
+	vsd_nl_exit();
 	return ret;
 }
 module_init(vsd_init);
@@ -268,6 +483,7 @@ static void __exit vsd_exit(void)
 {
 	platform_driver_unregister(&vsd_driver);
 	cpuhp_remove_multi_state(vsd_hp_state);
+	vsd_nl_exit();
 }
 module_exit(vsd_exit);
 

@@ -34,7 +34,7 @@ pkgs=(
 	ninja-build pkg-config python3 python3-venv libglib2.0-dev libpixman-1-dev
 	libfdt-dev zlib1g-dev libslirp-dev
 	# device tree
-	device-tree-compiler dt-schema
+	device-tree-compiler dt-schema python3-yaml python3-jsonschema
 	# tests and tooling
 	bats bats-assert bats-support jq socat shellcheck sparse
 	libnl-genl-3-dev libudev-dev libsmartcols-dev

@@ -6,7 +6,7 @@ load lib/common
 
 setup_file() {
 	export CHECKPATCH KROOT_612 KROOT_61
-	CHECKPATCH=$("$VSD_ROOT/scripts/fetch-checkpatch.sh")
+	CHECKPATCH=$("$VSD_ROOT/scripts/fetch-linux-source.sh")/scripts/checkpatch.pl
 	KROOT_612=$("$VSD_ROOT/scripts/fetch-kernel.sh" bookworm-backports --headers-only)
 	KROOT_61=$("$VSD_ROOT/scripts/fetch-kernel.sh" bookworm --headers-only)
 }
@@ -23,13 +23,16 @@ build_clean() {
 @test "kernel: checkpatch --strict is clean" {
 	cd "$VSD_ROOT"
 	run perl "$CHECKPATCH" --strict --no-tree --terse --show-types -q \
-		-f kernel/vsd_main.c tests/modules/vsd_test.c uapi/misc/vcpu_stall_detector.h
+		-f kernel/vsd_main.c kernel/vsd_netlink.c kernel/vsd_sysfs.c kernel/vsd.h \
+		tests/modules/vsd_test.c uapi/misc/vcpu_stall_detector.h
 	assert_success
 	refute_output --regexp '(ERROR|WARNING|CHECK):'
 	assert_line --index 0 --partial "0 errors, 0 warnings, 0 checks"
+	assert_line --index 5 --partial "0 errors, 0 warnings, 0 checks"
 	# Version checks are the compat header's whole purpose.
 	run perl "$CHECKPATCH" --strict --no-tree --terse --show-types -q \
-		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f kernel/vsd_compat.h
+		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON \
+		-f kernel/vsd_compat.h kernel/vsd_family.c
 	assert_success
 	refute_output --regexp '(ERROR|WARNING|CHECK):'
 	assert_output --partial "0 errors, 0 warnings, 0 checks"
@@ -74,5 +77,17 @@ build_clean() {
 	run shellcheck -x scripts/*.sh tests/vm-run tests/run tests/demo .ci/run
 	assert_success
 	run shellcheck -s bash tests/lib/common.bash
+	assert_success
+}
+
+@test "uapi: the header and the kernel's tables are what ynl-gen-c makes of the spec" {
+	run "$VSD_ROOT/scripts/ynl-regen.sh" --check
+	assert_success
+	assert_output ""
+}
+
+@test "uapi: the spec's range checks equal the header's limits" {
+	run /usr/bin/python3 "$VSD_ROOT/tests/lib/spec_limits.py" \
+		"$VSD_ROOT/uapi/netlink/vcpu-stall.yaml"
 	assert_success
 }

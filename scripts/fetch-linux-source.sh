@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fetch Debian's linux-source for the guest kernel series and unpack the
-# kernel's scripts/checkpatch.pl with the data files it reads.  The source
-# tarball stays in the cache for later kernel builds.  Prints the script.
+# parts of it we run: scripts/checkpatch.pl with its data files, and the YNL
+# tools (tools/net/ynl, Documentation/netlink).  The source tarball stays in
+# the cache for later kernel builds.  Prints the unpacked root.
 set -euo pipefail
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
@@ -12,7 +13,7 @@ ver=$(apt_private_cache madison "$pkg" |
 	awk -v s="$VSD_KSUITE/main" 'index($0, s) { print $3; exit }')
 [ -n "$ver" ] || die "no $pkg in $VSD_KSUITE"
 dir=$VSD_CACHE/linux-source/${ver//[:~]/_}
-if [ ! -e "$dir/scripts/checkpatch.pl" ]; then
+if [ ! -e "$dir/.unpacked" ]; then
 	log "fetching $pkg $ver"
 	rm -rf "$dir"
 	mkdir -p "$dir/dl"
@@ -22,8 +23,11 @@ if [ ! -e "$dir/scripts/checkpatch.pl" ]; then
 	rm -rf "$dir/dl"
 	tarball=$(find "$dir" -maxdepth 1 -name 'linux-source-*.tar.*' -print -quit)
 	top=linux-source-$VSD_KSERIES
-	tar -C "$dir" -xf "$tarball" --strip-components=1 \
+	tar -C "$dir" -xf "$tarball" --strip-components=1 --wildcards \
 		"$top/scripts/checkpatch.pl" "$top/scripts/spelling.txt" \
-		"$top/scripts/const_structs.checkpatch"
+		"$top/scripts/const_structs.checkpatch" \
+		"$top/tools/net/ynl/*" "$top/Documentation/netlink/*"
+	# ynl-gen-c.py finds the tree's root by its MAINTAINERS file.
+	touch "$dir/MAINTAINERS" "$dir/.unpacked"
 fi
-printf '%s\n' "$dir/scripts/checkpatch.pl"
+printf '%s\n' "$dir"

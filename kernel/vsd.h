@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vCPU stall detector: state shared by the driver's files (vsd_main.c: the
+ * device and its CPUs; vsd_netlink.c: the generic netlink family;
+ * vsd_sysfs.c: the sysfs knobs and per-CPU status).
+ */
+#ifndef _VSD_H
+#define _VSD_H
+
+#include <linux/cpumask.h>
+#include <linux/hrtimer.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+#include <linux/vcpu_stall_detector.h>
+
+struct device;
+struct kobject;
+struct netlink_ext_ack;
+
+/**
+ * struct vsd_config - configuration shared by every CPU
+ * @timeout_sec: time a CPU may go without reloading its count
+ * @clock_freq_hz: rate at which the device counts down
+ * @action: what the stall interrupt does (enum vcpu_stall_action)
+ */
+struct vsd_config {
+	u32 timeout_sec;
+	u32 clock_freq_hz;
+	u32 action;
+};
+
+/**
+ * struct vsd_cpu - per-CPU state
+ * @timer: pinned hrtimer that reloads this CPU's count
+ * @vsd: the device this CPU belongs to
+ * @ticks: value this CPU loads into LOAD_CNT
+ * @period: time between two pets
+ * @enabled: this CPU's bank is enabled
+ * @pets: times this CPU reloaded its count
+ * @last_pet: when it last did (CLOCK_MONOTONIC)
+ * @max_lateness_ns: largest delay of a pet past its due time
+ * @stalls: stall interrupts this CPU took
+ * @dir: its sysfs status directory (set and cleared in probe/remove)
+ *
+ * Written only on the CPU itself (hrtimer, cpuhp callback, reconfiguration
+ * IPI and stall interrupt, all serialised there); read anywhere with
+ * READ_ONCE() by the status interfaces, so petting writes no shared line.
+ */
+struct vsd_cpu {
+	struct hrtimer timer;
+	struct vsd *vsd;
+	u32 ticks;
+	ktime_t period;
+	bool enabled;
+	u64 pets;
+	ktime_t last_pet;
+	u64 max_lateness_ns;
+	u64 stalls;
+	struct kobject *dir;
+};
+
+/**
+ * struct vsd - one stall detector device
+ * @dev: the platform device
+ * @base: MMIO window, one VCPU_STALL_REG_LEN bank per CPU
+ * @irq: per-CPU stall interrupt (PPI), or 0 when the device has none
+ * @cpus: per-CPU state
+ * @node: cpuhp instance; online/offline callbacks start/stop each CPU
+ * @config_lock: serialises configuration changes
+ * @config: the configuration; written under @config_lock with CPU hotplug
+ *	excluded, read by the cpuhp callbacks and (action) the stall interrupt
+ * @stalled: CPUs whose stall is yet to be reported (stall interrupt sets,
+ *	@event_work clears)
+ * @pending: VSD_BACKTRACE_PENDING: @event_work is to log every CPU's stack
+ * @event_work: reports stalls from process context
+ * @cpus_kobj: the sysfs directory of per-CPU status
+ */
+struct vsd {
+	struct device *dev;
+	void __iomem *base;
+	int irq;
+	struct vsd_cpu __percpu *cpus;
+	struct hlist_node node;
+	struct mutex config_lock;	/* serialises configuration changes */
+	struct vsd_config config;
+	struct cpumask stalled;
+	unsigned long pending;
+	struct work_struct event_work;
+	struct kobject *cpus_kobj;
+};
+
+#define VSD_BACKTRACE_PENDING	0
+
+/* vsd_main.c */
+struct vsd *vsd_get(void);
+void vsd_put(void);
+int vsd_set_config(struct vsd *vsd, const struct vsd_config *cfg,
+		   struct netlink_ext_ack *extack);
+void vsd_get_config(struct vsd *vsd, struct vsd_config *cfg);
+u32 vsd_read_count(struct vsd *vsd, unsigned int cpu);
+const char *vsd_action_name(u32 action);
+
+/* vsd_netlink.c */
+int vsd_nl_init(void);
+void vsd_nl_exit(void);
+void vsd_nl_notify_cpu(u32 cmd, unsigned int cpu);
+void vsd_nl_notify_config(struct vsd *vsd);
+
+/* vsd_sysfs.c */
+extern const struct attribute_group *vsd_groups[];
+int vsd_sysfs_add_cpus(struct vsd *vsd);
+void vsd_sysfs_remove_cpus(struct vsd *vsd);
+
+#endif /* _VSD_H */

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vCPU stall detector: the "vcpu-stall" generic netlink family.
+ *
+ * The policies and the op table are generated from the YNL spec
+ * (uapi/netlink/vcpu-stall.yaml) into vsd_nl_gen.c; the handlers here run
+ * in process context once the policy has been checked.
+ */
+
+#include <linux/cpumask.h>
+#include <linux/ktime.h>
+#include <net/genetlink.h>
+
+#include "vsd.h"
+#include "vsd_compat.h"
+#include "vsd_nl_gen.h"
+
+static int vsd_nl_fill_cpu(struct sk_buff *skb, struct vsd *vsd,
+			   unsigned int cpu, u32 portid, u32 seq, int flags)
+{
+	struct vsd_cpu *vc = per_cpu_ptr(vsd->cpus, cpu);
+	bool enabled = READ_ONCE(vc->enabled);
+	s64 age = ktime_to_ns(ktime_sub(ktime_get(), READ_ONCE(vc->last_pet)));
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &vcpu_stall_nl_family, flags,
+			  VCPU_STALL_CMD_CPU_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, VCPU_STALL_A_CPU_ID, cpu) ||
+	    nla_put_u8(skb, VCPU_STALL_A_CPU_ONLINE, cpu_online(cpu)) ||
+	    nla_put_u8(skb, VCPU_STALL_A_CPU_ENABLED, enabled) ||
+	    vsd_nla_put_uint(skb, VCPU_STALL_A_CPU_PETS, READ_ONCE(vc->pets)) ||
+	    vsd_nla_put_uint(skb, VCPU_STALL_A_CPU_MAX_LATENESS_NS,
+			     READ_ONCE(vc->max_lateness_ns)) ||
+	    vsd_nla_put_uint(skb, VCPU_STALL_A_CPU_STALLS,
+			     READ_ONCE(vc->stalls)) ||
+	    nla_put_u32(skb, VCPU_STALL_A_CPU_COUNT, vsd_read_count(vsd, cpu)))
+		goto cancel;
+	/* Time since the last pet means something only while petting. */
+	if (enabled &&
+	    vsd_nla_put_uint(skb, VCPU_STALL_A_CPU_LAST_PET_NS, max(age, 0LL)))
+		goto cancel;
+	genlmsg_end(skb, hdr);
+	return 0;
+
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static struct vsd *vsd_nl_get(struct netlink_ext_ack *extack)
+{
+	struct vsd *vsd = vsd_get();
+
+	if (!vsd)
+		NL_SET_ERR_MSG_MOD(extack, "no stall detector device is bound");
+	return vsd;
+}
+
+int vcpu_stall_nl_cpu_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *id = info->attrs[VCPU_STALL_A_CPU_ID];
+	struct sk_buff *msg;
+	struct vsd *vsd;
+	u32 cpu;
+	int ret;
+
+	if (!id) {
+		NL_SET_ERR_MSG_MOD(info->extack, "CPU id missing");
+		return -EINVAL;
+	}
+	cpu = nla_get_u32(id);
+	if (cpu >= nr_cpu_ids || !cpu_possible(cpu)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, id, "no such CPU");
+		return -ENOENT;
+	}
+	msg = genlmsg_new(GENLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	vsd = vsd_nl_get(info->extack);
+	if (!vsd) {
+		nlmsg_free(msg);
+		return -ENODEV;
+	}
+	ret = vsd_nl_fill_cpu(msg, vsd, cpu, info->snd_portid, info->snd_seq, 0);
+	vsd_put();
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* The cursor, the next CPU to report, lives in cb->args[0]. */
+int vcpu_stall_nl_cpu_get_dumpit(struct sk_buff *skb,
+				 struct netlink_callback *cb)
+{
+	unsigned int start = cb->args[0], cpu;
+	struct vsd *vsd;
+	int ret = 0;
+
+	vsd = vsd_nl_get(cb->extack);
+	if (!vsd)
+		return -ENODEV;
+	for_each_possible_cpu(cpu) {
+		if (cpu < start)
+			continue;
+		ret = vsd_nl_fill_cpu(skb, vsd, cpu,
+				      NETLINK_CB(cb->skb).portid,
+				      cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		if (ret)
+			break;
+	}
+	vsd_put();
+	cb->args[0] = cpu;
+	/* A full message ends this part; the next call resumes at @cpu. */
+	if (ret == -EMSGSIZE && skb->len)
+		return skb->len;
+	return ret ?: skb->len;
+}
+
+static int vsd_nl_fill_config(struct sk_buff *skb, const struct vsd_config *cfg,
+			      u32 portid, u32 seq, u8 cmd)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &vcpu_stall_nl_family, 0, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, VCPU_STALL_A_CONFIG_TIMEOUT_SEC, cfg->timeout_sec) ||
+	    nla_put_u32(skb, VCPU_STALL_A_CONFIG_CLOCK_HZ, cfg->clock_freq_hz) ||
+	    nla_put_u32(skb, VCPU_STALL_A_CONFIG_ACTION, cfg->action)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+int vcpu_stall_nl_config_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vsd_config cfg;
+	struct sk_buff *msg;
+	struct vsd *vsd;
+	int ret;
+
+	msg = genlmsg_new(GENLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	vsd = vsd_nl_get(info->extack);
+	if (!vsd) {
+		nlmsg_free(msg);
+		return -ENODEV;
+	}
+	vsd_get_config(vsd, &cfg);
+	vsd_put();
+	ret = vsd_nl_fill_config(msg, &cfg, info->snd_portid, info->snd_seq,
+				 VCPU_STALL_CMD_CONFIG_GET);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+int vcpu_stall_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct vsd_config cfg;
+	struct vsd *vsd;
+	int ret;
+
+	if (!tb[VCPU_STALL_A_CONFIG_TIMEOUT_SEC] &&
+	    !tb[VCPU_STALL_A_CONFIG_CLOCK_HZ] && !tb[VCPU_STALL_A_CONFIG_ACTION]) {
+		NL_SET_ERR_MSG_MOD(info->extack, "nothing to set");
+		return -EINVAL;
+	}
+	vsd = vsd_nl_get(info->extack);
+	if (!vsd)
+		return -ENODEV;
+	vsd_get_config(vsd, &cfg);
+	if (tb[VCPU_STALL_A_CONFIG_TIMEOUT_SEC])
+		cfg.timeout_sec = nla_get_u32(tb[VCPU_STALL_A_CONFIG_TIMEOUT_SEC]);
+	if (tb[VCPU_STALL_A_CONFIG_CLOCK_HZ])
+		cfg.clock_freq_hz = nla_get_u32(tb[VCPU_STALL_A_CONFIG_CLOCK_HZ]);
+	if (tb[VCPU_STALL_A_CONFIG_ACTION])
+		cfg.action = nla_get_u32(tb[VCPU_STALL_A_CONFIG_ACTION]);
+	ret = vsd_set_config(vsd, &cfg, info->extack);
+	vsd_put();
+	return ret;
+}
+
+/* Process context: a CPU event for the "events" group. */
+void vsd_nl_notify_cpu(u32 cmd, unsigned int cpu)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&vcpu_stall_nl_family, &init_net,
+				VCPU_STALL_NLGRP_EVENTS))
+		return;
+	msg = genlmsg_new(GENLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &vcpu_stall_nl_family, 0, cmd);
+	if (!hdr || nla_put_u32(msg, VCPU_STALL_A_CPU_ID, cpu)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&vcpu_stall_nl_family, msg, 0,
+			  VCPU_STALL_NLGRP_EVENTS, GFP_KERNEL);
+}
+
+/* Process context: the configuration changed. */
+void vsd_nl_notify_config(struct vsd *vsd)
+{
+	struct vsd_config cfg;
+	struct sk_buff *msg;
+
+	if (!genl_has_listeners(&vcpu_stall_nl_family, &init_net,
+				VCPU_STALL_NLGRP_EVENTS))
+		return;
+	msg = genlmsg_new(GENLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	vsd_get_config(vsd, &cfg);
+	if (vsd_nl_fill_config(msg, &cfg, 0, 0, VCPU_STALL_CMD_CONFIG_NTF)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_multicast(&vcpu_stall_nl_family, msg, 0,
+			  VCPU_STALL_NLGRP_EVENTS, GFP_KERNEL);
+}
+
+int vsd_nl_init(void)
+{
+	return genl_register_family(&vcpu_stall_nl_family);
+}
+
+void vsd_nl_exit(void)
+{
+	genl_unregister_family(&vcpu_stall_nl_family);
+}

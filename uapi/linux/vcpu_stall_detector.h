@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
+/* Do not edit directly, auto-generated from: */
+/*	Documentation/netlink/specs/vcpu-stall.yaml */
+/* YNL-GEN uapi header */
+
+#ifndef _UAPI_LINUX_VCPU_STALL_DETECTOR_H
+#define _UAPI_LINUX_VCPU_STALL_DETECTOR_H
+
+#define VCPU_STALL_FAMILY_NAME		"vcpu-stall"
+#define VCPU_STALL_FAMILY_VERSION	1
+
+#define VCPU_STALL_TIMEOUT_MIN	1
+#define VCPU_STALL_TIMEOUT_MAX	3600
+#define VCPU_STALL_CLOCK_HZ_MIN	1
+#define VCPU_STALL_CLOCK_HZ_MAX	1000000
+
+/**
+ * enum vcpu_stall_action - What the guest does when its stall interrupt fires.
+ * @VCPU_STALL_ACTION_PANIC: Panic, as the upstream driver does (the default).
+ * @VCPU_STALL_ACTION_BACKTRACE: Log the stalled CPU's and every CPU's
+ *   backtrace, then carry on.
+ * @VCPU_STALL_ACTION_NOTIFY: Only send the stall event and uevent.
+ */
+enum vcpu_stall_action {
+	VCPU_STALL_ACTION_PANIC,
+	VCPU_STALL_ACTION_BACKTRACE,
+	VCPU_STALL_ACTION_NOTIFY,
+};
+
+enum {
+	VCPU_STALL_A_CPU_ID = 1,
+	VCPU_STALL_A_CPU_ONLINE,
+	VCPU_STALL_A_CPU_ENABLED,
+	VCPU_STALL_A_CPU_PETS,
+	VCPU_STALL_A_CPU_LAST_PET_NS,
+	VCPU_STALL_A_CPU_MAX_LATENESS_NS,
+	VCPU_STALL_A_CPU_COUNT,
+	VCPU_STALL_A_CPU_STALLS,
+
+	__VCPU_STALL_A_CPU_MAX,
+	VCPU_STALL_A_CPU_MAX = (__VCPU_STALL_A_CPU_MAX - 1)
+};
+
+enum {
+	VCPU_STALL_A_CONFIG_TIMEOUT_SEC = 1,
+	VCPU_STALL_A_CONFIG_CLOCK_HZ,
+	VCPU_STALL_A_CONFIG_ACTION,
+
+	__VCPU_STALL_A_CONFIG_MAX,
+	VCPU_STALL_A_CONFIG_MAX = (__VCPU_STALL_A_CONFIG_MAX - 1)
+};
+
+enum {
+	VCPU_STALL_CMD_CPU_GET = 1,
+	VCPU_STALL_CMD_CONFIG_GET,
+	VCPU_STALL_CMD_CONFIG_SET,
+	VCPU_STALL_CMD_STALL_NTF,
+	VCPU_STALL_CMD_CONFIG_NTF,
+	VCPU_STALL_CMD_CPU_ONLINE_NTF,
+	VCPU_STALL_CMD_CPU_OFFLINE_NTF,
+
+	__VCPU_STALL_CMD_MAX,
+	VCPU_STALL_CMD_MAX = (__VCPU_STALL_CMD_MAX - 1)
+};
+
+#define VCPU_STALL_MCGRP_EVENTS	"events"
+
+#endif /* _UAPI_LINUX_VCPU_STALL_DETECTOR_H */
