@@ -1,0 +1,111 @@
+#!/usr/bin/env bats
+# The guest's control plane without the CLI: sysfs knobs and status, stall
+# actions, uevents.  Real arm64 VMs.
+
+load lib/common
+
+teardown() { vm_teardown; }
+
+DEV=/sys/bus/platform/drivers/vcpu_stall_detector/90c0000.vmwdt
+# A stall of timeout + 1 s ends after the count expired (timeout/2 to
+# timeout after the stall began): give the guest time to recover before the
+# host's grace period runs out.
+LONG_GRACE=(-q -global -q vcpu-stall-detector.grace-ms=10000)
+
+@test "sysfs: knobs start from the DT, take valid values, refuse bad ones unchanged" {
+	vm_start --smp 2 "${VIRT_ARGS[@]}" -- "
+		modprobe vcpu_stall_detector || exit 1
+		cd $DEV || exit 1
+		echo \"start \$(cat timeout_sec) \$(cat clock_freq_hz) \$(cat stall_action)\"
+		echo 6 > timeout_sec && echo 100 > clock_freq_hz && echo notify > stall_action
+		echo \"set \$(cat timeout_sec) \$(cat clock_freq_hz) \$(cat stall_action)\"
+		for v in 0 3601 abc -1 ''; do echo \"\$v\" > timeout_sec && echo \"accepted timeout '\$v'\"; done
+		for v in 0 1000001 50000000; do echo \"\$v\" > clock_freq_hz && echo \"accepted clock \$v\"; done
+		for v in reboot PANIC ''; do echo \"\$v\" > stall_action && echo \"accepted action '\$v'\"; done
+		echo \"after \$(cat timeout_sec) \$(cat clock_freq_hz) \$(cat stall_action)\"
+		su nobody -s /bin/sh -c \"echo 5 > $DEV/timeout_sec\" && echo 'accepted unprivileged'
+		echo \"final \$(cat timeout_sec)\"; echo DONE; sleep 30"
+	wait_output DONE 90 >/dev/null
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_line "start $TIMEOUT $FREQ panic"
+	assert_line "set 6 100 notify"
+	assert_line "after 6 100 notify"
+	assert_line "final 6"
+	refute_output --partial accepted
+	# The host sees the new values in every bank.
+	run qmp qom-get '{"path": "/machine/stall-detector", "property": "banks"}'
+	run jq -c '[.[] | [.enabled, .load, ."clock-frequency"]]' <<<"$output"
+	assert_output '[[true,600,100],[true,600,100]]'
+}
+
+@test "sysfs: per-CPU status, one value per file, pets rising" {
+	run "$VM_RUN" --smp 4 "${VIRT_ARGS[@]}" -- "
+		modprobe vcpu_stall_detector || exit 1
+		echo 1 > /sys/devices/system/cpu/cpu3/online
+		echo 0 > /sys/devices/system/cpu/cpu3/online
+		sleep $((TIMEOUT + 1))
+		cd $DEV/cpus
+		for c in cpu*; do echo \"\$c \$(cat \$c/online) \$(cat \$c/enabled) \$(cat \$c/pets) \$(cat \$c/stalls) \$(cat \$c/count)\"; done"
+	assert_success
+	assert_line --regexp '^cpu0 1 1 [2-9] 0 [0-9]+$'
+	assert_line --regexp '^cpu2 1 1 [2-9] 0 [0-9]+$'
+	assert_line --regexp '^cpu3 0 0 [0-9]+ 0 [0-9]+$'
+}
+
+@test "notify: a stall is reported by event and uevent, the guest carries on" {
+	vm_start --smp 2 "${VIRT_ARGS[@]}" "${LONG_GRACE[@]}" -q -action -q watchdog=pause -- "
+		modprobe vcpu_stall_detector && modprobe vsd_test || exit 1
+		uevent env > /tmp/uevents &
+		sleep 1
+		echo notify > $DEV/stall_action
+		echo '1 $(((TIMEOUT + 1) * 1000))' > /sys/module/vsd_test/parameters/stall
+		sleep $((TIMEOUT + 3))
+		echo \"stalls \$(cat $DEV/cpus/cpu1/stalls)\"
+		grep -E '^VCPU_STALL_(EVENT|CPU)=' /tmp/uevents
+		echo DONE"
+	vm_wait
+	[ "$VM_STATUS" -eq 0 ] || fail "vm-run exited $VM_STATUS"
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_line "stalls 1"
+	assert_line VCPU_STALL_EVENT=config
+	assert_line VCPU_STALL_EVENT=stall
+	assert_line VCPU_STALL_CPU=1
+	# The host saw the stall, but the guest's reload beat the grace period.
+	[ "$(count_events VCPU_STALL)" -eq 1 ] || fail "no VCPU_STALL"
+	[ "$(count_events WATCHDOG)" -eq 0 ] || fail "the host acted"
+	grep -q 'vCPU stall detector: CPU 1 stalled' "$BATS_TEST_TMPDIR/console"
+}
+
+@test "backtrace: a stall logs the stalled CPU's and every CPU's backtrace" {
+	run "$VM_RUN" --smp 2 "${VIRT_ARGS[@]}" "${LONG_GRACE[@]}" \
+		--console "$BATS_TEST_TMPDIR/console" -- "
+		modprobe vcpu_stall_detector && modprobe vsd_test || exit 1
+		echo backtrace > $DEV/stall_action; sleep 1
+		echo '1 $(((TIMEOUT + 1) * 1000))' > /sys/module/vsd_test/parameters/stall
+		sleep $((TIMEOUT + 3)); cat $DEV/cpus/cpu1/stalls"
+	assert_success
+	assert_output 1
+	run cat "$BATS_TEST_TMPDIR/console"
+	assert_output --partial "vCPU stall detector: CPU 1 stalled"
+	assert_output --partial "stall_fn"
+	assert_output --partial "vCPU stall detector: backtrace of CPU 0"
+	assert_output --partial "vCPU stall detector: backtrace of CPU 1"
+	refute_output --partial "Kernel panic"
+}
+
+@test "config changes race CPU hotplug: every online bank ends with the last value" {
+	vm_start --smp 4 "${VIRT_ARGS[@]}" -- "
+		modprobe vcpu_stall_detector || exit 1
+		( for i in \$(seq 40); do for c in 1 2 3; do
+			echo 0 > /sys/devices/system/cpu/cpu\$c/online
+			echo 1 > /sys/devices/system/cpu/cpu\$c/online; done; done ) &
+		hp=\$!
+		for t in \$(seq 2 9) \$(seq 2 9) 7; do echo \$t > $DEV/timeout_sec || exit 1; done
+		wait \$hp
+		echo DONE; sleep 30"
+	wait_output DONE 200 >/dev/null
+	run qmp qom-get '{"path": "/machine/stall-detector", "property": "banks"}'
+	run jq -c '[.[] | [.enabled, .load]]' <<<"$output"
+	assert_output '[[true,70],[true,70],[true,70],[true,70]]'
+	[ "$(count_events VCPU_STALL)" -eq 0 ] || fail "stall during the storm"
+}
