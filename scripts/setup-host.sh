@@ -36,7 +36,7 @@ pkgs=(
 	# device tree
 	device-tree-compiler dt-schema python3-yaml python3-jsonschema
 	# tests and tooling
-	bats bats-assert bats-support jq socat shellcheck sparse
+	bats bats-assert bats-support jq socat shellcheck sparse strace groff-base
 	libnl-genl-3-dev libudev-dev libsmartcols-dev
 )
 log "installing host packages"

@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * stallctl: tables through libsmartcols.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libsmartcols.h>
+
+#include "output.h"
+#include "parse.h"
+
+/* Numbers and booleans are right-aligned, as in lsblk. */
+static const struct column status_cols[] = {
+	[COL_CPU] = { "CPU", "CPU number",
+		SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER },
+	[COL_ONLINE] = { "ONLINE", "the CPU is online",
+		SCOLS_FL_RIGHT, SCOLS_JSON_BOOLEAN },
+	[COL_ENABLED] = { "ENABLED", "its bank is enabled and being petted",
+		SCOLS_FL_RIGHT, SCOLS_JSON_BOOLEAN },
+	[COL_PETS] = { "PETS", "times it reloaded its count",
+		SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER },
+	[COL_LAST_PET] = { "LAST-PET", "milliseconds since its last pet",
+		SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER },
+	[COL_MAX_LATE] = { "MAX-LATE", "largest lateness of a pet, milliseconds",
+		SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER },
+	[COL_COUNT] = { "COUNT", "the device's live count",
+		SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER },
+	[COL_STALLS] = { "STALLS", "stall interrupts it took",
+		SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER },
+};
+
+static const int status_defaults[] = {
+	COL_CPU, COL_ONLINE, COL_ENABLED, COL_PETS, COL_LAST_PET,
+	COL_MAX_LATE, COL_COUNT, COL_STALLS,
+};
+
+const struct columns status_columns = {
+	"cpus", status_cols, ARRAY_SIZE(status_cols),
+	status_defaults, ARRAY_SIZE(status_defaults),
+};
+
+static const struct column config_cols[] = {
+	[CCOL_TIMEOUT] = { "TIMEOUT", "seconds a CPU may go without a pet",
+		SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER },
+	[CCOL_CLOCK] = { "CLOCK", "rate the device counts down at, Hz",
+		SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER },
+	[CCOL_ACTION] = { "ACTION", "what a stall interrupt does",
+		0, SCOLS_JSON_STRING },
+	[CCOL_DEVICE] = { "DEVICE", "the device's sysfs path",
+		0, SCOLS_JSON_STRING },
+};
+
+static const int config_defaults[] = {
+	CCOL_TIMEOUT, CCOL_CLOCK, CCOL_ACTION, CCOL_DEVICE,
+};
+
+const struct columns config_columns = {
+	"config", config_cols, ARRAY_SIZE(config_cols),
+	config_defaults, ARRAY_SIZE(config_defaults),
+};
+
+static const struct column event_cols[] = {
+	[ECOL_EVENT] = { "EVENT", "what happened",
+		0, SCOLS_JSON_STRING },
+	[ECOL_CPU] = { "CPU", "the CPU it happened to",
+		SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER },
+	[ECOL_TIMEOUT] = { "TIMEOUT", "the new timeout, seconds",
+		SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER },
+	[ECOL_CLOCK] = { "CLOCK", "the new clock rate, Hz",
+		SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER },
+	[ECOL_ACTION] = { "ACTION", "the new stall action",
+		0, SCOLS_JSON_STRING },
+};
+
+static const int event_defaults[] = {
+	ECOL_EVENT, ECOL_CPU, ECOL_TIMEOUT, ECOL_CLOCK, ECOL_ACTION,
+};
+
+const struct columns event_columns = {
+	"events", event_cols, ARRAY_SIZE(event_cols),
+	event_defaults, ARRAY_SIZE(event_defaults),
+};
+
+static int column_find(const struct columns *spec, const char *name,
+		       size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < spec->ncols; i++)
+		if (strlen(spec->cols[i].name) == len &&
+		    !strncasecmp(spec->cols[i].name, name, len))
+			return (int)i;
+	return -1;
+}
+
+int columns_parse(const struct columns *spec, const char *list, int *ids,
+		  size_t max, size_t *n, const char **bad, size_t *badlen)
+{
+	const char *p = list;
+	size_t k = 0;
+
+	if (*p == '+') {
+		if (spec->ndefaults > max)
+			return -E2BIG;
+		memcpy(ids, spec->defaults, spec->ndefaults * sizeof(*ids));
+		k = spec->ndefaults;
+		p++;
+	}
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		int id = column_find(spec, p, len);
+
+		if (id < 0) {
+			*bad = p;
+			*badlen = len;
+			return -EINVAL;
+		}
+		if (k == max)
+			return -E2BIG;
+		ids[k++] = id;
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	*n = k;
+	return 0;
+}
+
+int columns_print(const struct columns *spec, FILE *out)
+{
+	struct libscols_table *tb = scols_new_table();
+	size_t i;
+	int ret = -ENOMEM;
+
+	if (!tb)
+		return -ENOMEM;
+	scols_table_set_stream(tb, out);
+	scols_table_enable_noheadings(tb, 1);
+	/* An empty first column indents the list, as in --help. */
+	if (!scols_table_new_column(tb, "", 0, 0) ||
+	    !scols_table_new_column(tb, "NAME", 0, 0) ||
+	    !scols_table_new_column(tb, "HELP", 0, 0))
+		goto out;
+	for (i = 0; i < spec->ncols; i++) {
+		struct libscols_line *ln = scols_table_new_line(tb, NULL);
+
+		if (!ln || scols_line_set_data(ln, 1, spec->cols[i].name) ||
+		    scols_line_set_data(ln, 2, spec->cols[i].help))
+			goto out;
+	}
+	ret = scols_print_table(tb);
+out:
+	scols_unref_table(tb);
+	return ret;
+}
+
+/* The widest an event column's content gets (CPU: wide enough). */
+static size_t event_width(int id)
+{
+	switch (id) {
+	case ECOL_EVENT:
+		return event_name_max();
+	case ECOL_CPU:
+		return 4;
+	case ECOL_TIMEOUT:
+		return digits(VCPU_STALL_TIMEOUT_MAX);
+	case ECOL_CLOCK:
+		return digits(VCPU_STALL_CLOCK_HZ_MAX);
+	case ECOL_ACTION:
+		return action_name_max();
+	default:
+		return 0;
+	}
+}
+
+int output_init(struct output *o, const struct columns *spec, const int *ids,
+		size_t n, const struct output_opts *opts, FILE *stream)
+{
+	size_t i;
+
+	memset(o, 0, sizeof(*o));
+	if (!n) {
+		ids = spec->defaults;
+		n = spec->ndefaults;
+	}
+	if (n > MAX_COLUMNS)
+		return -E2BIG;
+	o->spec = spec;
+	o->n = n;
+	o->json = opts->json;
+	memcpy(o->ids, ids, n * sizeof(*ids));
+
+	o->tb = scols_new_table();
+	if (!o->tb)
+		return -ENOMEM;
+	scols_table_set_stream(o->tb, stream);
+	scols_table_set_name(o->tb, spec->name);
+	scols_table_enable_json(o->tb, opts->json);
+	scols_table_enable_raw(o->tb, opts->raw);
+	scols_table_enable_noheadings(o->tb, opts->noheadings);
+
+	for (i = 0; i < n; i++) {
+		const struct column *c = &spec->cols[ids[i]];
+		struct libscols_column *cl;
+
+		cl = scols_table_new_column(o->tb, c->name, 0, c->flags);
+		if (!cl || scols_column_set_json_type(cl, c->json_type)) {
+			output_free(o);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void output_free(struct output *o)
+{
+	scols_unref_table(o->tb);
+	o->tb = NULL;
+}
+
+static void u64_cell(char *buf, size_t len, uint64_t v)
+{
+	snprintf(buf, len, "%" PRIu64, v);
+}
+
+/* @s's value for column @id, "" when the kernel did not send it. */
+static void status_cell(const struct cpu_status *s, int id, char *buf,
+			size_t len)
+{
+	static const int attr[] = {
+		[COL_CPU] = VCPU_STALL_A_CPU_ID,
+		[COL_ONLINE] = VCPU_STALL_A_CPU_ONLINE,
+		[COL_ENABLED] = VCPU_STALL_A_CPU_ENABLED,
+		[COL_PETS] = VCPU_STALL_A_CPU_PETS,
+		[COL_LAST_PET] = VCPU_STALL_A_CPU_LAST_PET_NS,
+		[COL_MAX_LATE] = VCPU_STALL_A_CPU_MAX_LATENESS_NS,
+		[COL_COUNT] = VCPU_STALL_A_CPU_COUNT,
+		[COL_STALLS] = VCPU_STALL_A_CPU_STALLS,
+	};
+
+	buf[0] = '\0';
+	if (!(s->have & BIT(attr[id])))
+		return;
+	switch (id) {
+	case COL_CPU:
+		u64_cell(buf, len, s->id);
+		break;
+	case COL_ONLINE:
+		u64_cell(buf, len, s->online);
+		break;
+	case COL_ENABLED:
+		u64_cell(buf, len, s->enabled);
+		break;
+	case COL_PETS:
+		u64_cell(buf, len, s->pets);
+		break;
+	case COL_LAST_PET:
+		format_ms(s->last_pet_ns, buf, len);
+		break;
+	case COL_MAX_LATE:
+		format_ms(s->max_lateness_ns, buf, len);
+		break;
+	case COL_COUNT:
+		u64_cell(buf, len, s->count);
+		break;
+	case COL_STALLS:
+		u64_cell(buf, len, s->stalls);
+		break;
+	}
+}
+
+static void config_cell(const struct config *c, int id, char *buf, size_t len)
+{
+	const char *name;
+
+	buf[0] = '\0';
+	switch (id) {
+	case CCOL_TIMEOUT:
+		if (c->have & BIT(VCPU_STALL_A_CONFIG_TIMEOUT_SEC))
+			u64_cell(buf, len, c->timeout_sec);
+		break;
+	case CCOL_CLOCK:
+		if (c->have & BIT(VCPU_STALL_A_CONFIG_CLOCK_HZ))
+			u64_cell(buf, len, c->clock_hz);
+		break;
+	case CCOL_ACTION:
+		if (!(c->have & BIT(VCPU_STALL_A_CONFIG_ACTION)))
+			break;
+		/* An action newer than this tool: its number. */
+		name = action_name(c->action);
+		if (name)
+			snprintf(buf, len, "%s", name);
+		else
+			u64_cell(buf, len, c->action);
+		break;
+	}
+}
+
+/* Add a line with each shown column's cell from @cell. */
+typedef void cell_fn(const void *data, int id, char *buf, size_t len);
+
+static struct libscols_line *add_line(struct output *o, cell_fn *cell,
+				      const void *data)
+{
+	struct libscols_line *ln = scols_table_new_line(o->tb, NULL);
+	char buf[64];
+	size_t i;
+
+	if (!ln)
+		return NULL;
+	for (i = 0; i < o->n; i++) {
+		cell(data, o->ids[i], buf, sizeof(buf));
+		if (buf[0] && scols_line_set_data(ln, i, buf)) {
+			scols_table_remove_line(o->tb, ln);
+			return NULL;
+		}
+	}
+	return ln;
+}
+
+static void status_cell_fn(const void *data, int id, char *buf, size_t len)
+{
+	status_cell(data, id, buf, len);
+}
+
+int output_add_status(struct output *o, const struct cpu_status *s)
+{
+	return add_line(o, status_cell_fn, s) ? 0 : -ENOMEM;
+}
+
+struct config_row {
+	const struct config *c;
+	const char *device;
+};
+
+static void config_cell_fn(const void *data, int id, char *buf, size_t len)
+{
+	const struct config_row *r = data;
+
+	if (id == CCOL_DEVICE)
+		snprintf(buf, len, "%s", r->device ? r->device : "");
+	else
+		config_cell(r->c, id, buf, len);
+}
+
+int output_add_config(struct output *o, const struct config *c,
+		      const char *device)
+{
+	struct config_row r = { c, device };
+	struct libscols_line *ln;
+	size_t i;
+
+	ln = add_line(o, config_cell_fn, &r);
+	if (!ln)
+		return -ENOMEM;
+	/* Paths may be longer than add_line()'s buffer. */
+	for (i = 0; i < o->n; i++)
+		if (o->ids[i] == CCOL_DEVICE && device &&
+		    scols_line_set_data(ln, i, device))
+			return -ENOMEM;
+	return 0;
+}
+
+int output_print(struct output *o)
+{
+	return scols_print_table(o->tb);
+}
+
+static void event_cell_fn(const void *data, int id, char *buf, size_t len)
+{
+	const struct event *e = data;
+	static const int config_col[] = {
+		[ECOL_TIMEOUT] = CCOL_TIMEOUT,
+		[ECOL_CLOCK] = CCOL_CLOCK,
+		[ECOL_ACTION] = CCOL_ACTION,
+	};
+	const char *name;
+
+	buf[0] = '\0';
+	switch (id) {
+	case ECOL_EVENT:
+		name = event_name(e->cmd);
+		if (name)
+			snprintf(buf, len, "%s", name);
+		else
+			snprintf(buf, len, "%u", e->cmd);
+		break;
+	case ECOL_CPU:
+		if (e->has_cpu)
+			u64_cell(buf, len, e->cpu);
+		break;
+	case ECOL_TIMEOUT:
+	case ECOL_CLOCK:
+	case ECOL_ACTION:
+		config_cell(&e->config, config_col[id], buf, len);
+		break;
+	}
+}
+
+/*
+ * libsmartcols prints a row's object over one line or several, depending on
+ * its version.  Outside strings (where a newline is always escaped), a
+ * newline and the indentation after it are layout: drop them after an
+ * opening and before a closing bracket, else keep one space.
+ */
+char *json_row(const char *json)
+{
+	const char *p = json;
+	bool in_string = false, escaped = false;
+	size_t depth = 0, k = 0;
+	char *row;
+
+	/*
+	 * The row is the first object opened at the start of a line, after
+	 * the first line (the document's own brace).
+	 */
+	while ((p = strchr(p, '\n'))) {
+		p++;
+		p += strspn(p, " \t");
+		if (*p == '{')
+			break;
+	}
+	if (!p)
+		return NULL;
+	row = malloc(strlen(p) + 1);
+	if (!row)
+		return NULL;
+	for (; *p; p++) {
+		char c = *p;
+
+		if (in_string) {
+			row[k++] = c;
+			if (escaped)
+				escaped = false;
+			else if (c == '\\')
+				escaped = true;
+			else if (c == '"')
+				in_string = false;
+			continue;
+		}
+		if (c == '\n') {
+			p += strspn(p + 1, " \t");
+			if (k && row[k - 1] != '{' && row[k - 1] != '[' &&
+			    p[1] != '}' && p[1] != ']')
+				row[k++] = ' ';
+			continue;
+		}
+		row[k++] = c;
+		if (c == '"') {
+			in_string = true;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if ((c == '}' || c == ']') && !--depth) {
+			row[k] = '\0';
+			return row;
+		}
+	}
+	free(row);		/* unbalanced */
+	return NULL;
+}
+
+/* A line of the widest values, so lines printed one by one line up. */
+static int add_template(struct output *o)
+{
+	struct libscols_line *ln = scols_table_new_line(o->tb, NULL);
+	char buf[64];
+	size_t i, w;
+
+	if (!ln)
+		return -ENOMEM;
+	for (i = 0; i < o->n; i++) {
+		w = event_width(o->ids[i]);
+		if (w >= sizeof(buf))
+			w = sizeof(buf) - 1;
+		memset(buf, '0', w);
+		buf[w] = '\0';
+		if (scols_line_set_data(ln, i, buf))
+			return -ENOMEM;
+	}
+	o->tmpl = ln;
+	return 0;
+}
+
+int output_event(struct output *o, const struct event *e)
+{
+	FILE *out = scols_table_get_stream(o->tb);
+	struct libscols_line *ln;
+	char *s = NULL, *row;
+	int ret;
+
+	ln = add_line(o, event_cell_fn, e);
+	if (!ln)
+		return -ENOMEM;
+	if (o->json) {
+		/* libsmartcols writes the JSON; we print the row on a line. */
+		ret = scols_print_table_to_string(o->tb, &s);
+		row = ret ? NULL : json_row(s);
+		if (!row && !ret)
+			ret = -EINVAL;
+		if (row && fprintf(out, "%s\n", row) < 0)
+			ret = -EIO;
+		free(row);
+		free(s);
+	} else {
+		/*
+		 * The template follows the first line, and precedes every
+		 * other: the widths are the template's, and the header (which
+		 * comes with the table's first line) is printed once.
+		 */
+		bool first = !o->tmpl;
+
+		ret = first ? add_template(o) : 0;
+		if (!ret)
+			ret = scols_table_print_range(o->tb, ln, ln);
+		/* libsmartcols ends a line only when another follows. */
+		if (!ret && !first && fputc('\n', out) == EOF)
+			ret = -EIO;
+	}
+	scols_table_remove_line(o->tb, ln);
+	return ret;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * stallctl: pure parsing and formatting helpers (no I/O, no libraries),
+ * unit-tested by unit-tests.c.
+ */
+#ifndef STALLCTL_PARSE_H
+#define STALLCTL_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct nlmsghdr;
+
+/*
+ * A decimal number in [min, max]: digits only (no sign, no space, no
+ * base prefix).  Returns 0, -EINVAL if @s is not a number, -ERANGE if it
+ * is out of range.
+ */
+int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+
+/*
+ * Stall actions by name: the uapi's enum vcpu_stall_action entries,
+ * lower-cased ("panic" for VCPU_STALL_ACTION_PANIC).  action_name()
+ * returns NULL for a value the uapi does not define.
+ */
+const char *action_name(uint32_t action);
+int parse_action(const char *s, uint32_t *out);	/* 0 or -EINVAL */
+/* "panic, backtrace or notify" (@sep ", ", @last " or "), or with "|". */
+const char *action_list(const char *sep, const char *last);
+/* The longest action name's length. */
+size_t action_name_max(void);
+
+/*
+ * Event names: the uapi's notification commands without "_NTF",
+ * lower-cased, '_' as '-' ("cpu-online" for VCPU_STALL_CMD_CPU_ONLINE_NTF).
+ * NULL for a command that is not a notification.
+ */
+const char *event_name(unsigned int cmd);
+size_t event_name_max(void);
+
+/* Decimal digits of @v (1 for 0). */
+size_t digits(uint64_t v);
+
+/* Nanoseconds as whole milliseconds (rounded down), in decimal. */
+void format_ms(uint64_t ns, char *buf, size_t len);
+
+/*
+ * An NLA_UINT attribute's payload: 4 or 8 bytes in host order.  Returns 0,
+ * or -EINVAL for any other length.
+ */
+int attr_uint(const void *payload, size_t len, uint64_t *out);
+
+/*
+ * What an NLMSG_ERROR or NLMSG_DONE message reports: @error gets 0 or a
+ * positive errno, @msg the kernel's extended-ack message
+ * (NLMSGERR_ATTR_MSG), or "" when there is none.  Only @len bytes from
+ * @nlh are read, whatever nlmsg_len claims.  Returns 0, or -EINVAL when
+ * @nlh is neither type or too short to say.
+ */
+int nlmsg_outcome(const struct nlmsghdr *nlh, size_t len, int *error,
+		  char *msg, size_t msglen);
+
+/* A udev property key "OF_COMPATIBLE_<n>" (not "OF_COMPATIBLE_N"). */
+bool is_of_compatible_key(const char *key);
+
+#endif /* STALLCTL_PARSE_H */
