@@ -64,7 +64,9 @@ cp "$kroot/lib/modules/$kver/modules.order" "$kroot/lib/modules/$kver/modules.bu
 depmod -b "$root" "$kver"
 echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
 echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>"$root/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+# An ordinary user, uid 1000, for the unprivileged-caller tests.
+echo 'user:x:1000:1000:user:/tmp:/bin/sh' >>"$root/etc/passwd"
+printf 'root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n' >"$root/etc/group"
 
 # stallctl, cross-built by its own script (once there is one).
 if [ -e "$VSD_ROOT/scripts/build-stallctl.sh" ]; then

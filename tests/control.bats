@@ -23,7 +23,8 @@ LONG_GRACE=(-q -global -q vcpu-stall-detector.grace-ms=10000)
 		for v in 0 1000001 50000000; do echo \"\$v\" > clock_freq_hz && echo \"accepted clock \$v\"; done
 		for v in reboot PANIC ''; do echo \"\$v\" > stall_action && echo \"accepted action '\$v'\"; done
 		echo \"after \$(cat timeout_sec) \$(cat clock_freq_hz) \$(cat stall_action)\"
-		su nobody -s /bin/sh -c \"echo 5 > $DEV/timeout_sec\" && echo 'accepted unprivileged'
+		echo \"uid \$(su user -s /bin/sh -c 'id -u')\"
+		su user -s /bin/sh -c \"echo 5 > $DEV/timeout_sec\" && echo 'accepted unprivileged'
 		echo \"final \$(cat timeout_sec)\"; echo DONE; sleep 30"
 	wait_output DONE 90 >/dev/null
 	run cat "$BATS_TEST_TMPDIR/out"
@@ -31,6 +32,7 @@ LONG_GRACE=(-q -global -q vcpu-stall-detector.grace-ms=10000)
 	assert_line "set 6 100 notify"
 	assert_line "after 6 100 notify"
 	assert_line "final 6"
+	assert_line "uid 1000"
 	refute_output --partial accepted
 	# The host sees the new values in every bank.
 	run qmp qom-get '{"path": "/machine/stall-detector", "property": "banks"}'

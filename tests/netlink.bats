@@ -72,9 +72,9 @@ YNL="ynl --spec $SPEC --output-json"
 @test "netlink: config-set needs CAP_NET_ADMIN; reading does not" {
 	run "$VM_RUN" --smp 2 "${VIRT_ARGS[@]}" -- "
 		modprobe vcpu_stall_detector || exit 1
-		su nobody -s /bin/sh -c \"$YNL --do config-set --json '{\\\"timeout-sec\\\": 5}'\"
+		su user -s /bin/sh -c \"$YNL --do config-set --json '{\\\"timeout-sec\\\": 5}'\"
 		echo \"rc=\$?\"
-		su nobody -s /bin/sh -c \"$YNL --do config-get\""
+		su user -s /bin/sh -c \"$YNL --do config-get\""
 	assert_success
 	assert_line rc=1
 	assert_output --partial "Operation not permitted"

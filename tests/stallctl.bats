@@ -252,9 +252,9 @@ Try 'stallctl --help' for more information."
 		modprobe vcpu_stall_detector || exit 1
 		$(rc "$SC" status --cpu 99)
 		$(rc "$SC" status --cpu 4294967295)
-		$(rc su nobody -s /bin/sh -c "'$SC config --timeout 5'")
-		$(rc su nobody -s /bin/sh -c "'$SC status -o CPU -rn'")
-		$(rc su nobody -s /bin/sh -c "'$SC config -o TIMEOUT -rn'")"
+		$(rc su user -s /bin/sh -c "'$SC config --timeout 5'")
+		$(rc su user -s /bin/sh -c "'$SC status -o CPU -rn'")
+		$(rc su user -s /bin/sh -c "'$SC config -o TIMEOUT -rn'")"
 	assert_success
 	# The extended ack's message, from the kernel.
 	assert_line --index 0 "stallctl: cannot get the status of CPU 99: no such CPU"
