@@ -58,13 +58,39 @@ static struct vsd *vsd_nl_get(struct netlink_ext_ack *extack)
 	return vsd;
 }
 
+typedef int (*vsd_nl_fill_fn)(struct sk_buff *msg, struct vsd *vsd, u32 arg,
+			      struct genl_info *info);
+
+/* Answer @info with one message that @fill builds with the device held. */
+static int vsd_nl_reply(struct genl_info *info, vsd_nl_fill_fn fill, u32 arg)
+{
+	struct sk_buff *msg;
+	struct vsd *vsd;
+	int ret;
+
+	vsd = vsd_nl_get(info->extack);
+	if (!vsd)
+		return -ENODEV;
+	msg = genlmsg_new(GENLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	ret = msg ? fill(msg, vsd, arg, info) : -ENOMEM;
+	vsd_put();
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+static int vsd_nl_reply_cpu(struct sk_buff *msg, struct vsd *vsd, u32 cpu,
+			    struct genl_info *info)
+{
+	return vsd_nl_fill_cpu(msg, vsd, cpu, info->snd_portid, info->snd_seq, 0);
+}
+
 int vcpu_stall_nl_cpu_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *id = info->attrs[VCPU_STALL_A_CPU_ID];
-	struct sk_buff *msg;
-	struct vsd *vsd;
 	u32 cpu;
-	int ret;
 
 	if (!id) {
 		NL_SET_ERR_MSG_MOD(info->extack, "CPU id missing");
@@ -75,21 +101,7 @@ int vcpu_stall_nl_cpu_get_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, id, "no such CPU");
 		return -ENOENT;
 	}
-	msg = genlmsg_new(GENLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	vsd = vsd_nl_get(info->extack);
-	if (!vsd) {
-		nlmsg_free(msg);
-		return -ENODEV;
-	}
-	ret = vsd_nl_fill_cpu(msg, vsd, cpu, info->snd_portid, info->snd_seq, 0);
-	vsd_put();
-	if (ret) {
-		nlmsg_free(msg);
-		return ret;
-	}
-	return genlmsg_reply(msg, info);
+	return vsd_nl_reply(info, vsd_nl_reply_cpu, cpu);
 }
 
 /* The cursor, the next CPU to report, lives in cb->args[0]. */
@@ -138,30 +150,19 @@ static int vsd_nl_fill_config(struct sk_buff *skb, const struct vsd_config *cfg,
 	return 0;
 }
 
-int vcpu_stall_nl_config_get_doit(struct sk_buff *skb, struct genl_info *info)
+static int vsd_nl_reply_config(struct sk_buff *msg, struct vsd *vsd,
+			       u32 unused, struct genl_info *info)
 {
 	struct vsd_config cfg;
-	struct sk_buff *msg;
-	struct vsd *vsd;
-	int ret;
 
-	msg = genlmsg_new(GENLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	vsd = vsd_nl_get(info->extack);
-	if (!vsd) {
-		nlmsg_free(msg);
-		return -ENODEV;
-	}
 	vsd_get_config(vsd, &cfg);
-	vsd_put();
-	ret = vsd_nl_fill_config(msg, &cfg, info->snd_portid, info->snd_seq,
-				 VCPU_STALL_CMD_CONFIG_GET);
-	if (ret) {
-		nlmsg_free(msg);
-		return ret;
-	}
-	return genlmsg_reply(msg, info);
+	return vsd_nl_fill_config(msg, &cfg, info->snd_portid, info->snd_seq,
+				  VCPU_STALL_CMD_CONFIG_GET);
+}
+
+int vcpu_stall_nl_config_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return vsd_nl_reply(info, vsd_nl_reply_config, 0);
 }
 
 int vcpu_stall_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
