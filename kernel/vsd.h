@@ -10,6 +10,7 @@
 #include <linux/cpumask.h>
 #include <linux/hrtimer.h>
 #include <linux/mutex.h>
+#include <linux/pm.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
@@ -29,6 +30,37 @@ struct vsd_config {
 	u32 timeout_sec;
 	u32 clock_freq_hz;
 	u32 action;
+};
+
+/**
+ * struct vsd_pause_info - the pause state, or one change of it
+ * @paused: every bank is disabled and no CPU is petted
+ * @source: who paused (enum vcpu_stall_pause_source), while @paused
+ * @reason: why the state changed (enum vcpu_stall_pause_reason), events only
+ * @remaining_ms: time before the driver resumes by itself, or -1 for none
+ */
+struct vsd_pause_info {
+	bool paused;
+	u32 source;
+	u32 reason;
+	s64 remaining_ms;
+};
+
+/**
+ * struct vsd_pause - why the detector stands down
+ * @requested: a pause request (netlink or sysfs) is in force
+ * @source: who made it (enum vcpu_stall_pause_source)
+ * @deadline: when it ends by itself (CLOCK_MONOTONIC), or 0 for never
+ * @suspended: the system is asleep, or going to sleep
+ *
+ * The two causes are independent: waking up ends the suspend pause but
+ * not a request made before it.
+ */
+struct vsd_pause {
+	bool requested;
+	u32 source;
+	ktime_t deadline;
+	bool suspended;
 };
 
 /**
@@ -68,9 +100,13 @@ struct vsd_cpu {
  * @irq: per-CPU stall interrupt (PPI), or 0 when the device has none
  * @cpus: per-CPU state
  * @node: cpuhp instance; online/offline callbacks start/stop each CPU
- * @config_lock: serialises configuration changes
+ * @config_lock: serialises changes of @config and @pause
  * @config: the configuration; written under @config_lock with CPU hotplug
  *	excluded, read by the cpuhp callbacks and (action) the stall interrupt
+ * @pause: why the detector is paused, under @config_lock
+ * @paused: @pause holds a cause; written like @config, read by the cpuhp
+ *	callbacks and the IPIs that start or stop each CPU
+ * @deadline_work: ends a pause request when its deadline passes
  * @stalled: CPUs whose stall is yet to be reported (stall interrupt sets,
  *	@event_work clears)
  * @pending: VSD_BACKTRACE_PENDING: @event_work is to log every CPU's stack
@@ -83,8 +119,11 @@ struct vsd {
 	int irq;
 	struct vsd_cpu __percpu *cpus;
 	struct hlist_node node;
-	struct mutex config_lock;	/* serialises configuration changes */
+	struct mutex config_lock;	/* serialises config and pause changes */
 	struct vsd_config config;
+	struct vsd_pause pause;
+	bool paused;
+	struct delayed_work deadline_work;
 	struct cpumask stalled;
 	unsigned long pending;
 	struct work_struct event_work;
@@ -101,12 +140,24 @@ int vsd_set_config(struct vsd *vsd, const struct vsd_config *cfg,
 void vsd_get_config(struct vsd *vsd, struct vsd_config *cfg);
 u32 vsd_read_count(struct vsd *vsd, unsigned int cpu);
 const char *vsd_action_name(u32 action);
+void vsd_sync_cpus(struct vsd *vsd);
+
+/* vsd_pause.c */
+extern const struct dev_pm_ops vsd_pm_ops;
+void vsd_pause_init(struct vsd *vsd);
+void vsd_pause_exit(struct vsd *vsd);
+int vsd_pause(struct vsd *vsd, u32 source, u32 duration_ms,
+	      struct netlink_ext_ack *extack);
+void vsd_resume(struct vsd *vsd);
+void vsd_get_pause(struct vsd *vsd, struct vsd_pause_info *info);
+const char *vsd_pause_source_name(u32 source);
 
 /* vsd_netlink.c */
 int vsd_nl_init(void);
 void vsd_nl_exit(void);
 void vsd_nl_notify_cpu(u32 cmd, unsigned int cpu);
 void vsd_nl_notify_config(struct vsd *vsd);
+void vsd_nl_notify_pause(const struct vsd_pause_info *info);
 
 /* vsd_sysfs.c */
 extern const struct attribute_group *vsd_groups[];

@@ -28,6 +28,18 @@ vsd_config_set_policy[VCPU_STALL_A_CONFIG_ACTION + 1] = {
 		NLA_POLICY_MAX(NLA_U32, VCPU_STALL_ACTION_NOTIFY),
 };
 
+/* NLA_POLICY_RANGE() bounds are s16: a wider range needs its own table. */
+static const struct netlink_range_validation vsd_pause_duration_range = {
+	.min = 1,
+	.max = VCPU_STALL_PAUSE_MAX_MS,
+};
+
+static const struct nla_policy
+vsd_pause_policy[VCPU_STALL_A_PAUSE_DURATION_MS + 1] = {
+	[VCPU_STALL_A_PAUSE_DURATION_MS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &vsd_pause_duration_range),
+};
+
 static const struct genl_ops vsd_ops[] = {
 	{
 		.cmd = VCPU_STALL_CMD_CPU_GET,
@@ -45,6 +57,22 @@ static const struct genl_ops vsd_ops[] = {
 		.doit = vcpu_stall_nl_config_set_doit,
 		.policy = vsd_config_set_policy,
 		.maxattr = VCPU_STALL_A_CONFIG_ACTION,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VCPU_STALL_CMD_PAUSE_GET,
+		.doit = vcpu_stall_nl_pause_get_doit,
+	},
+	{
+		.cmd = VCPU_STALL_CMD_PAUSE,
+		.doit = vcpu_stall_nl_pause_doit,
+		.policy = vsd_pause_policy,
+		.maxattr = VCPU_STALL_A_PAUSE_DURATION_MS,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VCPU_STALL_CMD_RESUME,
+		.doit = vcpu_stall_nl_resume_doit,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

@@ -36,9 +36,14 @@
 
 static enum cpuhp_state vsd_hp_state;
 
-/* vsd_dev_lock protects vsd_dev, the bound device the family reports on. */
+/*
+ * vsd_dev_lock protects vsd_dev, the device the netlink family acts on
+ * (published once it runs, withdrawn first on removal), and vsd_claimed:
+ * one device per system, from the start of its probe to the end of removal.
+ */
 static DEFINE_MUTEX(vsd_dev_lock);
 static struct vsd *vsd_dev;
+static bool vsd_claimed;
 
 static const char * const vsd_action_names[] = {
 	[VCPU_STALL_ACTION_PANIC] = "panic",
@@ -98,6 +103,18 @@ static void vsd_cpu_start(struct vsd *vsd, struct vsd_cpu *vc,
 	WRITE_ONCE(vc->last_pet, ktime_get());
 	WRITE_ONCE(vc->enabled, true);
 	hrtimer_start(&vc->timer, vc->period, HRTIMER_MODE_REL_PINNED);
+}
+
+/*
+ * Disable this CPU's bank and stop petting it.  On the CPU itself with
+ * interrupts off, or in its cpuhp callback: the pinned timer cannot be
+ * running, so trying to cancel it always succeeds.
+ */
+static void vsd_cpu_stop(struct vsd *vsd, struct vsd_cpu *vc, unsigned int cpu)
+{
+	vsd_write(vsd, cpu, VCPU_STALL_REG_STATUS, 0);
+	hrtimer_try_to_cancel(&vc->timer);
+	WRITE_ONCE(vc->enabled, false);
 }
 
 /* hrtimer (hardirq) context, on the CPU the timer is pinned to. */
@@ -188,12 +205,16 @@ static void vsd_event_work(struct work_struct *work)
 	}
 }
 
-/* cpuhp callback, runs on @cpu as it comes online (or at probe). */
+/*
+ * cpuhp callback, runs on @cpu as it comes online (or at probe).  A CPU
+ * that comes up while the detector is paused stays disabled until resume.
+ */
 static int vsd_cpu_online(unsigned int cpu, struct hlist_node *node)
 {
 	struct vsd *vsd = hlist_entry(node, struct vsd, node);
 
-	vsd_cpu_start(vsd, per_cpu_ptr(vsd->cpus, cpu), cpu);
+	if (!vsd->paused)
+		vsd_cpu_start(vsd, per_cpu_ptr(vsd->cpus, cpu), cpu);
 	if (vsd->irq)
 		enable_percpu_irq(vsd->irq, IRQ_TYPE_NONE);
 	vsd_nl_notify_cpu(VCPU_STALL_CMD_CPU_ONLINE_NTF, cpu);
@@ -208,19 +229,39 @@ static int vsd_cpu_offline(unsigned int cpu, struct hlist_node *node)
 
 	if (vsd->irq)
 		disable_percpu_irq(vsd->irq);
-	hrtimer_cancel(&vc->timer);
-	vsd_write(vsd, cpu, VCPU_STALL_REG_STATUS, 0);
-	WRITE_ONCE(vc->enabled, false);
+	vsd_cpu_stop(vsd, vc, cpu);
 	vsd_nl_notify_cpu(VCPU_STALL_CMD_CPU_OFFLINE_NTF, cpu);
 	return 0;
 }
 
-/* IPI (hardirq) context, on each online CPU: apply a new configuration. */
-static void vsd_cpu_reconfigure(void *data)
+/* IPI (hardirq) context, on each online CPU: take the new state. */
+static void vsd_cpu_sync(void *data)
 {
 	struct vsd *vsd = data;
+	unsigned int cpu = smp_processor_id();
 
-	vsd_cpu_start(vsd, this_cpu_ptr(vsd->cpus), smp_processor_id());
+	if (READ_ONCE(vsd->paused))
+		vsd_cpu_stop(vsd, this_cpu_ptr(vsd->cpus), cpu);
+	else
+		vsd_cpu_start(vsd, this_cpu_ptr(vsd->cpus), cpu);
+}
+
+/**
+ * vsd_sync_cpus() - bring every online CPU in line with config and pause
+ * @vsd: the device
+ *
+ * Process context, with @vsd->config_lock and cpus_read_lock() held: each
+ * online CPU restarts with the current configuration, or stops while the
+ * detector is paused, on the CPU itself so its pinned timer stays there.
+ * CPUs that come online later read the same state in vsd_cpu_online().
+ */
+void vsd_sync_cpus(struct vsd *vsd)
+{
+	unsigned int cpu;
+
+	lockdep_assert_held(&vsd->config_lock);
+	for_each_online_cpu(cpu)
+		smp_call_function_single(cpu, vsd_cpu_sync, vsd, true);
 }
 
 static int vsd_check_config(const struct vsd_config *cfg,
@@ -262,13 +303,13 @@ static int vsd_check_config(const struct vsd_config *cfg,
  * Process context.  A rejected configuration changes nothing.  CPU hotplug
  * is excluded while the online CPUs take the new values, so a CPU coming up
  * starts with either the old values and is then reconfigured, or the new.
+ * A paused detector keeps the values for when it resumes.
  *
  * Return: 0, or -ERANGE/-EINVAL for a configuration the device cannot take.
  */
 int vsd_set_config(struct vsd *vsd, const struct vsd_config *cfg,
 		   struct netlink_ext_ack *extack)
 {
-	unsigned int cpu;
 	int ret;
 
 	ret = vsd_check_config(cfg, extack);
@@ -280,8 +321,8 @@ int vsd_set_config(struct vsd *vsd, const struct vsd_config *cfg,
 	WRITE_ONCE(vsd->config.timeout_sec, cfg->timeout_sec);
 	WRITE_ONCE(vsd->config.clock_freq_hz, cfg->clock_freq_hz);
 	WRITE_ONCE(vsd->config.action, cfg->action);
-	for_each_online_cpu(cpu)
-		smp_call_function_single(cpu, vsd_cpu_reconfigure, vsd, true);
+	/* While paused, the CPUs take the new values when they resume. */
+	vsd_sync_cpus(vsd);
 	cpus_read_unlock();
 	mutex_unlock(&vsd->config_lock);
 
@@ -319,11 +360,24 @@ static void vsd_remove_cpus_dir(void *data)
 	vsd_sysfs_remove_cpus(data);
 }
 
+/* Waits for the netlink request in progress, if any; none reach it after. */
 static void vsd_unpublish(void *data)
 {
 	mutex_lock(&vsd_dev_lock);
 	vsd_dev = NULL;
 	mutex_unlock(&vsd_dev_lock);
+}
+
+static void vsd_unclaim(void *data)
+{
+	mutex_lock(&vsd_dev_lock);
+	vsd_claimed = false;
+	mutex_unlock(&vsd_dev_lock);
+}
+
+static void vsd_stop_pause(void *data)
+{
+	vsd_pause_exit(data);
 }
 
 static int vsd_read_config(struct vsd *vsd)
@@ -361,6 +415,8 @@ static int vsd_probe(struct platform_device *pdev)
 	vsd->dev = dev;
 	mutex_init(&vsd->config_lock);
 	INIT_WORK(&vsd->event_work, vsd_event_work);
+	vsd_pause_init(vsd);
+	platform_set_drvdata(pdev, vsd);
 
 	vsd->base = devm_platform_get_and_ioremap_resource(pdev, 0, &res);
 	if (IS_ERR(vsd->base))
@@ -389,13 +445,13 @@ static int vsd_probe(struct platform_device *pdev)
 
 	/* One device per system: the netlink family reports on it. */
 	mutex_lock(&vsd_dev_lock);
-	if (vsd_dev) {
+	if (vsd_claimed) {
 		mutex_unlock(&vsd_dev_lock);
 		return dev_err_probe(dev, -EBUSY, "another stall detector is bound\n");
 	}
-	vsd_dev = vsd;
+	vsd_claimed = true;
 	mutex_unlock(&vsd_dev_lock);
-	ret = devm_add_action_or_reset(dev, vsd_unpublish, vsd);
+	ret = devm_add_action_or_reset(dev, vsd_unclaim, NULL);
 	if (ret)
 		return ret;
 
@@ -429,8 +485,18 @@ static int vsd_probe(struct platform_device *pdev)
 	ret = devm_add_action_or_reset(dev, vsd_remove_instance, vsd);
 	if (ret)
 		return ret;
+	/* Removal withdraws the device, then ends the pause, then the CPUs. */
+	ret = devm_add_action_or_reset(dev, vsd_stop_pause, vsd);
+	if (ret)
+		return ret;
 
-	platform_set_drvdata(pdev, vsd);
+	mutex_lock(&vsd_dev_lock);
+	vsd_dev = vsd;
+	mutex_unlock(&vsd_dev_lock);
+	ret = devm_add_action_or_reset(dev, vsd_unpublish, NULL);
+	if (ret)
+		return ret;
+
 	dev_info(dev, "timeout %u s, clock %u Hz, %s\n", vsd->config.timeout_sec,
 		 vsd->config.clock_freq_hz,
 		 vsd->irq ? "stall interrupt" : "no interrupt");
@@ -449,6 +515,7 @@ static struct platform_driver vsd_driver = {
 		.name = KBUILD_MODNAME,
 		.of_match_table = vsd_of_match,
 		.dev_groups = vsd_groups,
+		.pm = pm_sleep_ptr(&vsd_pm_ops),
 	},
 };
 

@@ -192,6 +192,75 @@ int vcpu_stall_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+static int vsd_nl_fill_pause(struct sk_buff *skb,
+			     const struct vsd_pause_info *info,
+			     u32 portid, u32 seq, u8 cmd)
+{
+	bool event = cmd != VCPU_STALL_CMD_PAUSE_GET;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &vcpu_stall_nl_family, 0, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if ((!event && nla_put_u8(skb, VCPU_STALL_A_PAUSE_PAUSED, info->paused)) ||
+	    (event && nla_put_u32(skb, VCPU_STALL_A_PAUSE_REASON, info->reason)))
+		goto cancel;
+	if (info->paused &&
+	    (nla_put_u32(skb, VCPU_STALL_A_PAUSE_SOURCE, info->source) ||
+	     (info->remaining_ms >= 0 &&
+	      vsd_nla_put_uint(skb, VCPU_STALL_A_PAUSE_REMAINING_MS,
+			       info->remaining_ms))))
+		goto cancel;
+	genlmsg_end(skb, hdr);
+	return 0;
+
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static int vsd_nl_reply_pause(struct sk_buff *msg, struct vsd *vsd,
+			      u32 unused, struct genl_info *info)
+{
+	struct vsd_pause_info pause;
+
+	vsd_get_pause(vsd, &pause);
+	return vsd_nl_fill_pause(msg, &pause, info->snd_portid, info->snd_seq,
+				 VCPU_STALL_CMD_PAUSE_GET);
+}
+
+int vcpu_stall_nl_pause_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return vsd_nl_reply(info, vsd_nl_reply_pause, 0);
+}
+
+int vcpu_stall_nl_pause_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *duration = info->attrs[VCPU_STALL_A_PAUSE_DURATION_MS];
+	struct vsd *vsd;
+	int ret;
+
+	vsd = vsd_nl_get(info->extack);
+	if (!vsd)
+		return -ENODEV;
+	ret = vsd_pause(vsd, VCPU_STALL_PAUSE_SOURCE_NETLINK,
+			duration ? nla_get_u32(duration) : 0, info->extack);
+	vsd_put();
+	return ret;
+}
+
+int vcpu_stall_nl_resume_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vsd *vsd;
+
+	vsd = vsd_nl_get(info->extack);
+	if (!vsd)
+		return -ENODEV;
+	vsd_resume(vsd);
+	vsd_put();
+	return 0;
+}
+
 /* Process context: a CPU event for the "events" group. */
 void vsd_nl_notify_cpu(u32 cmd, unsigned int cpu)
 {
@@ -228,6 +297,27 @@ void vsd_nl_notify_config(struct vsd *vsd)
 		return;
 	vsd_get_config(vsd, &cfg);
 	if (vsd_nl_fill_config(msg, &cfg, 0, 0, VCPU_STALL_CMD_CONFIG_NTF)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_multicast(&vcpu_stall_nl_family, msg, 0,
+			  VCPU_STALL_NLGRP_EVENTS, GFP_KERNEL);
+}
+
+/* Process context: the detector paused or resumed. */
+void vsd_nl_notify_pause(const struct vsd_pause_info *info)
+{
+	struct sk_buff *msg;
+
+	if (!genl_has_listeners(&vcpu_stall_nl_family, &init_net,
+				VCPU_STALL_NLGRP_EVENTS))
+		return;
+	msg = genlmsg_new(GENLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	if (vsd_nl_fill_pause(msg, info, 0, 0, info->paused ?
+			      VCPU_STALL_CMD_PAUSED_NTF :
+			      VCPU_STALL_CMD_RESUMED_NTF)) {
 		nlmsg_free(msg);
 		return;
 	}

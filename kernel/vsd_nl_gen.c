@@ -16,6 +16,11 @@ static const struct netlink_range_validation vcpu_stall_a_config_clock_hz_range 
 	.max	= 1000000ULL,
 };
 
+static const struct netlink_range_validation vcpu_stall_a_pause_duration_ms_range = {
+	.min	= 1ULL,
+	.max	= 86400000ULL,
+};
+
 /* VCPU_STALL_CMD_CPU_GET - do */
 static const struct nla_policy vcpu_stall_cpu_get_nl_policy[VCPU_STALL_A_CPU_ID + 1] = {
 	[VCPU_STALL_A_CPU_ID] = { .type = NLA_U32, },
@@ -26,6 +31,11 @@ static const struct nla_policy vcpu_stall_config_set_nl_policy[VCPU_STALL_A_CONF
 	[VCPU_STALL_A_CONFIG_TIMEOUT_SEC] = NLA_POLICY_RANGE(NLA_U32, 1, 3600),
 	[VCPU_STALL_A_CONFIG_CLOCK_HZ] = NLA_POLICY_FULL_RANGE(NLA_U32, &vcpu_stall_a_config_clock_hz_range),
 	[VCPU_STALL_A_CONFIG_ACTION] = NLA_POLICY_MAX(NLA_U32, 2),
+};
+
+/* VCPU_STALL_CMD_PAUSE - do */
+static const struct nla_policy vcpu_stall_pause_nl_policy[VCPU_STALL_A_PAUSE_DURATION_MS + 1] = {
+	[VCPU_STALL_A_PAUSE_DURATION_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &vcpu_stall_a_pause_duration_ms_range),
 };
 
 /* Ops table for vcpu_stall */
@@ -53,6 +63,23 @@ static const struct genl_split_ops vcpu_stall_nl_ops[] = {
 		.policy		= vcpu_stall_config_set_nl_policy,
 		.maxattr	= VCPU_STALL_A_CONFIG_ACTION,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd	= VCPU_STALL_CMD_PAUSE_GET,
+		.doit	= vcpu_stall_nl_pause_get_doit,
+		.flags	= GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= VCPU_STALL_CMD_PAUSE,
+		.doit		= vcpu_stall_nl_pause_doit,
+		.policy		= vcpu_stall_pause_nl_policy,
+		.maxattr	= VCPU_STALL_A_PAUSE_DURATION_MS,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd	= VCPU_STALL_CMD_RESUME,
+		.doit	= vcpu_stall_nl_resume_doit,
+		.flags	= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 };
 

@@ -16,6 +16,9 @@ int vcpu_stall_nl_cpu_get_dumpit(struct sk_buff *skb,
 				 struct netlink_callback *cb);
 int vcpu_stall_nl_config_get_doit(struct sk_buff *skb, struct genl_info *info);
 int vcpu_stall_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info);
+int vcpu_stall_nl_pause_get_doit(struct sk_buff *skb, struct genl_info *info);
+int vcpu_stall_nl_pause_doit(struct sk_buff *skb, struct genl_info *info);
+int vcpu_stall_nl_resume_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	VCPU_STALL_NLGRP_EVENTS,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * vCPU stall detector: sysfs.  On the device: timeout_sec, clock_freq_hz
- * and stall_action (read-write, validated like the netlink family), and
- * cpus/cpuN/ with one read-only status value per file.  The ABI is in
+ * and stall_action (read-write, validated like the netlink family), the
+ * pause knobs paused, pause_remaining_ms and pause_source, and cpus/cpuN/
+ * with one read-only status value per file.  The ABI is in
  * kernel/ABI/sysfs-driver-vcpu-stall-detector.
  */
 
@@ -94,14 +95,85 @@ static ssize_t stall_action_store(struct device *dev,
 	return vsd_set_config(vsd, &cfg, NULL) ? -EINVAL : len;
 }
 
+static ssize_t paused_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct vsd_pause_info info;
+
+	vsd_get_pause(dev_get_drvdata(dev), &info);
+	return sysfs_emit(buf, "%d\n", info.paused);
+}
+
+/* 1 pauses without a deadline, 0 resumes. */
+static ssize_t paused_store(struct device *dev, struct device_attribute *attr,
+			    const char *buf, size_t len)
+{
+	struct vsd *vsd = dev_get_drvdata(dev);
+	bool pause;
+	int ret;
+
+	ret = kstrtobool(buf, &pause);
+	if (ret)
+		return ret;
+	if (!pause) {
+		vsd_resume(vsd);
+		return len;
+	}
+	ret = vsd_pause(vsd, VCPU_STALL_PAUSE_SOURCE_SYSFS, 0, NULL);
+	return ret ?: len;
+}
+
+static ssize_t pause_remaining_ms_show(struct device *dev,
+				       struct device_attribute *attr, char *buf)
+{
+	struct vsd_pause_info info;
+
+	vsd_get_pause(dev_get_drvdata(dev), &info);
+	return sysfs_emit(buf, "%lld\n", max(info.remaining_ms, 0LL));
+}
+
+/* N pauses for N ms, 1..VCPU_STALL_PAUSE_MAX_MS. */
+static ssize_t pause_remaining_ms_store(struct device *dev,
+					struct device_attribute *attr,
+					const char *buf, size_t len)
+{
+	u32 ms;
+	int ret;
+
+	ret = kstrtou32(buf, 0, &ms);
+	if (ret)
+		return ret;
+	if (!ms || ms > VCPU_STALL_PAUSE_MAX_MS)
+		return -ERANGE;
+	ret = vsd_pause(dev_get_drvdata(dev), VCPU_STALL_PAUSE_SOURCE_SYSFS, ms,
+			NULL);
+	return ret ?: len;
+}
+
+static ssize_t pause_source_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	struct vsd_pause_info info;
+
+	vsd_get_pause(dev_get_drvdata(dev), &info);
+	return sysfs_emit(buf, "%s\n", info.paused ?
+			  vsd_pause_source_name(info.source) : "none");
+}
+
 static DEVICE_ATTR_RW(timeout_sec);
 static DEVICE_ATTR_RW(clock_freq_hz);
 static DEVICE_ATTR_RW(stall_action);
+static DEVICE_ATTR_RW(paused);
+static DEVICE_ATTR_RW(pause_remaining_ms);
+static DEVICE_ATTR_RO(pause_source);
 
 static struct attribute *vsd_attrs[] = {
 	&dev_attr_timeout_sec.attr,
 	&dev_attr_clock_freq_hz.attr,
 	&dev_attr_stall_action.attr,
+	&dev_attr_paused.attr,
+	&dev_attr_pause_remaining_ms.attr,
+	&dev_attr_pause_source.attr,
 	NULL
 };
 

@@ -24,11 +24,12 @@ build_clean() {
 	cd "$VSD_ROOT"
 	run perl "$CHECKPATCH" --strict --no-tree --terse --show-types -q \
 		-f kernel/vsd_main.c kernel/vsd_netlink.c kernel/vsd_sysfs.c kernel/vsd.h \
+		kernel/vsd_pause.c \
 		tests/modules/vsd_test.c uapi/misc/vcpu_stall_detector.h
 	assert_success
 	refute_output --regexp '(ERROR|WARNING|CHECK):'
 	assert_line --index 0 --partial "0 errors, 0 warnings, 0 checks"
-	assert_line --index 5 --partial "0 errors, 0 warnings, 0 checks"
+	assert_line --index 6 --partial "0 errors, 0 warnings, 0 checks"
 	# Version checks are the compat header's whole purpose.
 	run perl "$CHECKPATCH" --strict --no-tree --terse --show-types -q \
 		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON \

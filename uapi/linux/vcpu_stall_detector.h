@@ -27,6 +27,36 @@ enum vcpu_stall_action {
 	VCPU_STALL_ACTION_NOTIFY,
 };
 
+#define VCPU_STALL_PAUSE_MAX_MS	86400000
+
+/**
+ * enum vcpu_stall_pause_source - Who paused the detector.
+ * @VCPU_STALL_PAUSE_SOURCE_NETLINK: A pause request over this family.
+ * @VCPU_STALL_PAUSE_SOURCE_SYSFS: A write to the device's sysfs paused or
+ *   pause_remaining_ms.
+ * @VCPU_STALL_PAUSE_SOURCE_SUSPEND: System sleep; the driver resumes when the
+ *   system wakes.
+ */
+enum vcpu_stall_pause_source {
+	VCPU_STALL_PAUSE_SOURCE_NETLINK,
+	VCPU_STALL_PAUSE_SOURCE_SYSFS,
+	VCPU_STALL_PAUSE_SOURCE_SUSPEND,
+};
+
+/**
+ * enum vcpu_stall_pause_reason - Why the detector paused or resumed.
+ * @VCPU_STALL_PAUSE_REASON_REQUEST: A pause or resume request (netlink or
+ *   sysfs).
+ * @VCPU_STALL_PAUSE_REASON_DEADLINE: The pause's deadline passed and the
+ *   driver resumed by itself.
+ * @VCPU_STALL_PAUSE_REASON_SUSPEND: The system went to sleep or woke up.
+ */
+enum vcpu_stall_pause_reason {
+	VCPU_STALL_PAUSE_REASON_REQUEST,
+	VCPU_STALL_PAUSE_REASON_DEADLINE,
+	VCPU_STALL_PAUSE_REASON_SUSPEND,
+};
+
 enum {
 	VCPU_STALL_A_CPU_ID = 1,
 	VCPU_STALL_A_CPU_ONLINE,
@@ -51,6 +81,17 @@ enum {
 };
 
 enum {
+	VCPU_STALL_A_PAUSE_PAUSED = 1,
+	VCPU_STALL_A_PAUSE_SOURCE,
+	VCPU_STALL_A_PAUSE_REASON,
+	VCPU_STALL_A_PAUSE_DURATION_MS,
+	VCPU_STALL_A_PAUSE_REMAINING_MS,
+
+	__VCPU_STALL_A_PAUSE_MAX,
+	VCPU_STALL_A_PAUSE_MAX = (__VCPU_STALL_A_PAUSE_MAX - 1)
+};
+
+enum {
 	VCPU_STALL_CMD_CPU_GET = 1,
 	VCPU_STALL_CMD_CONFIG_GET,
 	VCPU_STALL_CMD_CONFIG_SET,
@@ -58,6 +99,11 @@ enum {
 	VCPU_STALL_CMD_CONFIG_NTF,
 	VCPU_STALL_CMD_CPU_ONLINE_NTF,
 	VCPU_STALL_CMD_CPU_OFFLINE_NTF,
+	VCPU_STALL_CMD_PAUSE_GET,
+	VCPU_STALL_CMD_PAUSE,
+	VCPU_STALL_CMD_RESUME,
+	VCPU_STALL_CMD_PAUSED_NTF,
+	VCPU_STALL_CMD_RESUMED_NTF,
 
 	__VCPU_STALL_CMD_MAX,
 	VCPU_STALL_CMD_MAX = (__VCPU_STALL_CMD_MAX - 1)
