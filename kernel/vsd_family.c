@@ -28,8 +28,11 @@ vsd_config_set_policy[VCPU_STALL_A_CONFIG_ACTION + 1] = {
 		NLA_POLICY_MAX(NLA_U32, VCPU_STALL_ACTION_NOTIFY),
 };
 
-/* NLA_POLICY_RANGE() bounds are s16: a wider range needs its own table. */
-static const struct netlink_range_validation vsd_pause_duration_range = {
+/*
+ * NLA_POLICY_RANGE() bounds are s16: a wider range needs its own table,
+ * which these kernels' nla_policy points to without const.
+ */
+static struct netlink_range_validation vsd_pause_duration_range = {
 	.min = 1,
 	.max = VCPU_STALL_PAUSE_MAX_MS,
 };
