@@ -156,8 +156,7 @@ banks_state() {
 	run banks_state
 	assert_output '[[true,40],[true,40]]'
 	[ "$(count_events VCPU_STALL)" -eq 0 ] || fail "stall across removal"
-	run grep -E 'BUG|WARNING|Oops|Unable to handle' "$BATS_TEST_TMPDIR/console"
-	assert_failure
+	refute_splat
 }
 
 @test "storm: 1000 pause/resume alternations from two processes under hotplug end consistent" {
@@ -187,8 +186,7 @@ banks_state() {
 	run banks_state
 	assert_output '[[true,40],[true,40],[true,40],[true,40]]'
 	[ "$(count_events VCPU_STALL)" -eq 0 ] || fail "stall during the storm"
-	run grep -E 'BUG|WARNING|Oops|Unable to handle' "$BATS_TEST_TMPDIR/console"
-	assert_failure
+	refute_splat
 }
 
 @test "system sleep: a suspend-to-idle cycle longer than the timeout raises no stall" {

@@ -125,3 +125,14 @@ check_banks() {
 			exit bad
 		}' <<<"$1"
 }
+
+# What a kernel log must not hold: oopses, BUG/WARNING splats, lockdep,
+# KASAN, UBSAN and kmemleak reports, hung tasks, RCU stalls, soft lockups.
+SPLAT_RE='BUG:|WARNING:|Oops|Unable to handle|Internal error|general protection|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|KASAN:|UBSAN:|kmemleak: [1-9][0-9]* new suspected|unreferenced object|blocked for more than|rcu: INFO|soft lockup|hard LOCKUP|Kernel panic'
+
+# refute_splat [CONSOLE]: fail, showing the lines, if the log has a splat.
+refute_splat() {
+	local log=${1:-$(vmdir)/console} hits
+	hits=$(grep -E -- "$SPLAT_RE" "$log" 2>/dev/null | head -n 20) || true
+	[ -z "$hits" ] || fail "kernel splat in $log:"$'\n'"$hits"
+}
