@@ -1,0 +1,80 @@
+#!/usr/bin/env bats
+# Stress: CPU hotplug against every control path at once, and module
+# load/unload cycles with a monitor subscribed and the device sometimes
+# paused.  No false stall, no splat; on the debug kernel (make check-debug)
+# the same runs are watched by lockdep, KASAN and kmemleak.
+
+load lib/common
+
+teardown() { vm_teardown; }
+
+DEV=/sys/bus/platform/drivers/vcpu_stall_detector/90c0000.vmwdt
+
+@test "stress: 1,000 CPU offline/online cycles against status dumps, config changes and pause/resume" {
+	vm_start --smp 4 "${VIRT_ARGS[@]}" --timeout 600 -- "
+		modprobe vcpu_stall_detector || exit 1
+		stop=/tmp/stop
+		( n=0; while [ \$n -lt 1000 ]; do c=\$((n % 3 + 1))
+			echo 0 > /sys/devices/system/cpu/cpu\$c/online || exit 1
+			echo 1 > /sys/devices/system/cpu/cpu\$c/online || exit 1
+			n=\$((n + 1)); done; echo \"hotplug cycles \$n\"; touch \$stop ) &
+		hp=\$!
+		( d=0; until [ -e \$stop ]; do stallctl status --json > /dev/null || exit 1; d=\$((d + 1)); done; echo \"dumps \$d\" ) &
+		st=\$!
+		( k=0; until [ -e \$stop ]; do for t in 5 6 7 $TIMEOUT; do stallctl config --timeout \$t || exit 1; done; k=\$((k + 1)); done; echo \"config rounds \$k\" ) &
+		cf=\$!
+		( p=0; until [ -e \$stop ]; do echo 1 > $DEV/paused; echo 0 > $DEV/paused; echo 30000 > $DEV/pause_remaining_ms; echo 0 > $DEV/paused; p=\$((p + 1)); done; echo \"pause rounds \$p\" ) &
+		pr=\$!
+		wait \$hp && echo 'hotplug ok'; wait \$st && echo 'status ok'; wait \$cf && echo 'config ok'; wait \$pr
+		echo \"final \$(cat $DEV/paused) \$(cat $DEV/timeout_sec) \$(cat $DEV/cpus/cpu*/enabled | tr -d '\n')\"
+		p=\$(cat $DEV/cpus/cpu3/pets); sleep $((TIMEOUT + 1))
+		echo \"pets \$((\$(cat $DEV/cpus/cpu3/pets) - p))\"
+		echo DONE; sleep 30"
+	wait_output DONE 580 >/dev/null
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_line "hotplug cycles 1000"
+	assert_line "hotplug ok"
+	assert_line "status ok"
+	assert_line "config ok"
+	assert_line --regexp '^dumps [1-9][0-9]*$'
+	assert_line --regexp '^pause rounds [1-9][0-9]*$'
+	assert_line "final 0 $TIMEOUT 1111"
+	assert_line --regexp '^pets [1-9][0-9]*$'
+	run qmp qom-get '{"path": "/machine/stall-detector", "property": "banks"}'
+	run jq -c '[.[] | [.enabled, .load]]' <<<"$output"
+	assert_output '[[true,40],[true,40],[true,40],[true,40]]'
+	[ "$(count_events VCPU_STALL)" -eq 0 ] || fail "false stall under stress"
+	refute_splat
+}
+
+@test "stress: 200 module load/unload cycles with a monitor subscribed, paused in some" {
+	vm_start --smp 2 "${VIRT_ARGS[@]}" --timeout 600 -- "
+		( while [ ! -e /tmp/stop ]; do stallctl monitor > /dev/null 2>&1; sleep 0.05; done ) &
+		mon=\$!
+		i=0
+		while [ \$i -lt 200 ]; do
+			modprobe vcpu_stall_detector || { echo \"load \$i failed\"; break; }
+			[ \"\$(cat $DEV/paused)\" = 0 ] || { echo \"cycle \$i started paused\"; break; }
+			case \$((i % 3)) in
+			1) echo 1 > $DEV/paused ;;
+			2) echo 50 > $DEV/pause_remaining_ms ;;
+			esac
+			rmmod vcpu_stall_detector || { echo \"unload \$i failed\"; break; }
+			i=\$((i + 1))
+		done
+		echo \"cycles \$i\"
+		touch /tmp/stop; wait \$mon
+		modprobe vcpu_stall_detector || exit 1
+		p=\$(cat $DEV/cpus/cpu1/pets); sleep $((TIMEOUT + 1))
+		echo \"pets \$((\$(cat $DEV/cpus/cpu1/pets) - p)) \$(cat $DEV/paused)\"
+		echo DONE; sleep 30"
+	wait_output DONE 580 >/dev/null
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_line "cycles 200"
+	assert_line --regexp '^pets [1-9][0-9]* 0$'
+	run qmp qom-get '{"path": "/machine/stall-detector", "property": "banks"}'
+	run jq -c '[.[] | [.enabled, .load]]' <<<"$output"
+	assert_output '[[true,40],[true,40]]'
+	[ "$(count_events VCPU_STALL)" -eq 0 ] || fail "false stall across reloads"
+	refute_splat
+}
