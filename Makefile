@@ -4,7 +4,14 @@
 SHELL := /bin/bash
 BUILD := build
 
-.PHONY: all setup qemu guest check check-static check-vm demo clean
+.PHONY: all setup qemu guest guest-debug check check-static check-vm check-debug demo clean
+
+# The debug kernel's series: 6.12 (bookworm-backports, as the test guest)
+# or the newest in sid (KERNEL=7.x).
+KERNEL ?= 6.12
+DEBUG_SUITE_6.12 := bookworm-backports
+DEBUG_SUITE_7.x := sid
+DEBUG_SUITE = $(or $(DEBUG_SUITE_$(KERNEL)),$(error KERNEL must be 6.12 or 7.x))
 
 all: qemu guest
 
@@ -20,6 +27,9 @@ qemu: setup
 guest: setup
 	@scripts/build-guest.sh
 
+guest-debug: guest
+	@scripts/build-debug-guest.sh $(DEBUG_SUITE)
+
 # Every test: static checks (style, warnings, DT) then the VM suite.
 check: all
 	@tests/run
@@ -29,6 +39,11 @@ check-static: all
 
 check-vm: all
 	@tests/run vm
+
+# The VM suite and the pseudo-NMI tests on the debug kernel (lockdep, KASAN,
+# kmemleak, debugobjects): any splat in any VM's kernel log fails.
+check-debug: qemu guest-debug
+	@VSD_GUEST_ENV=$(CURDIR)/$(BUILD)/guest-debug.env VSD_SPLAT_CHECK=1 tests/run vm debug
 
 demo: all
 	@tests/demo

@@ -9,6 +9,8 @@
 
 #include <linux/cpumask.h>
 #include <linux/hrtimer.h>
+#include <linux/interrupt.h>
+#include <linux/irq_work.h>
 #include <linux/mutex.h>
 #include <linux/pm.h>
 #include <linux/types.h>
@@ -98,6 +100,7 @@ struct vsd_cpu {
  * @dev: the platform device
  * @base: MMIO window, one VCPU_STALL_REG_LEN bank per CPU
  * @irq: per-CPU stall interrupt (PPI), or 0 when the device has none
+ * @nmi: @irq is delivered as a (pseudo-)NMI
  * @cpus: per-CPU state
  * @node: cpuhp instance; online/offline callbacks start/stop each CPU
  * @config_lock: serialises changes of @config and @pause
@@ -110,6 +113,7 @@ struct vsd_cpu {
  * @stalled: CPUs whose stall is yet to be reported (stall interrupt sets,
  *	@event_work clears)
  * @pending: VSD_BACKTRACE_PENDING: @event_work is to log every CPU's stack
+ * @stall_work: queues @event_work from the stall interrupt, NMI or not
  * @event_work: reports stalls from process context
  * @cpus_kobj: the sysfs directory of per-CPU status
  */
@@ -117,6 +121,7 @@ struct vsd {
 	struct device *dev;
 	void __iomem *base;
 	int irq;
+	bool nmi;
 	struct vsd_cpu __percpu *cpus;
 	struct hlist_node node;
 	struct mutex config_lock;	/* serialises config and pause changes */
@@ -126,6 +131,7 @@ struct vsd {
 	struct delayed_work deadline_work;
 	struct cpumask stalled;
 	unsigned long pending;
+	struct irq_work stall_work;
 	struct work_struct event_work;
 	struct kobject *cpus_kobj;
 };
@@ -141,6 +147,13 @@ void vsd_get_config(struct vsd *vsd, struct vsd_config *cfg);
 u32 vsd_read_count(struct vsd *vsd, unsigned int cpu);
 const char *vsd_action_name(u32 action);
 void vsd_sync_cpus(struct vsd *vsd);
+irqreturn_t vsd_stall_irq(int irq, void *dev_id);
+
+/* vsd_irq.c */
+int vsd_irq_request(struct vsd *vsd);
+void vsd_irq_free(struct vsd *vsd);
+void vsd_irq_cpu_enable(struct vsd *vsd);
+void vsd_irq_cpu_disable(struct vsd *vsd);
 
 /* vsd_pause.c */
 extern const struct dev_pm_ops vsd_pm_ops;

@@ -42,4 +42,15 @@ static inline int vsd_nla_put_uint(struct sk_buff *skb, int attrtype, u64 value)
 #endif
 }
 
+/*
+ * Per-CPU NMIs (arm64 pseudo-NMI): built in, the driver can request one;
+ * as a module only where the kernel exports the API, which upstream does
+ * not (Kbuild looks for it in Module.symvers and defines
+ * VSD_PERCPU_NMI_EXPORTED).
+ */
+#if defined(CONFIG_ARM64_PSEUDO_NMI) && \
+	(!defined(MODULE) || defined(VSD_PERCPU_NMI_EXPORTED))
+#define VSD_HAVE_PERCPU_NMI
+#endif
+
 #endif /* _VSD_COMPAT_H */

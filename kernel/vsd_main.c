@@ -130,15 +130,29 @@ static enum hrtimer_restart vsd_pet(struct hrtimer *timer)
 	WRITE_ONCE(vc->last_pet, now);
 	if (late > 0 && late > vc->max_lateness_ns)
 		WRITE_ONCE(vc->max_lateness_ns, late);
+	/*
+	 * A stall taken by NMI on a CPU still stuck cannot run its irq_work:
+	 * the healthy CPUs report it.  A read of a mostly clean line.
+	 */
+	if (unlikely(!cpumask_empty(&vc->vsd->stalled)))
+		schedule_work(&vc->vsd->event_work);
 	hrtimer_forward_now(timer, vc->period);
 	return HRTIMER_RESTART;
 }
 
-/*
- * Hardirq context, on the CPU that stalled: its count reached zero, so this
- * CPU ran no timer interrupt for the whole timeout.
+/**
+ * vsd_stall_irq() - a CPU's count reached zero
+ * @irq: the stall interrupt
+ * @dev_id: this CPU's &struct vsd_cpu
+ *
+ * Hardirq context, or NMI where the interrupt is one, on the CPU that
+ * stalled: it ran no timer interrupt for the whole timeout.  As an
+ * interrupt it runs once the CPU recovered; as an NMI it may run while the
+ * CPU is still stuck with interrupts off, so it reports the stuck stack.
+ *
+ * Return: IRQ_HANDLED.
  */
-static irqreturn_t vsd_stall_irq(int irq, void *dev_id)
+irqreturn_t vsd_stall_irq(int irq, void *dev_id)
 {
 	struct vsd_cpu *vc = dev_id;
 	struct vsd *vsd = vc->vsd;
@@ -147,23 +161,45 @@ static irqreturn_t vsd_stall_irq(int irq, void *dev_id)
 	WRITE_ONCE(vc->stalls, vc->stalls + 1);
 	switch (READ_ONCE(vsd->config.action)) {
 	case VCPU_STALL_ACTION_PANIC:
-		panic("vCPU stall detector: CPU %u stalled\n", cpu);
+		if (!in_nmi())
+			panic("vCPU stall detector: CPU %u stalled\n", cpu);
+		/* nmi_panic() takes no format: name the CPU first. */
+		pr_emerg("vCPU stall detector: CPU %u stalled (NMI)\n", cpu);
+		nmi_panic(NULL, "vCPU stall detector: CPU stalled");
 		break;
 	case VCPU_STALL_ACTION_BACKTRACE:
 		/* From the interrupt: the stack shows where the CPU was stuck. */
-		pr_emerg("vCPU stall detector: CPU %u stalled\n", cpu);
+		pr_emerg("vCPU stall detector: CPU %u stalled%s\n", cpu,
+			 in_nmi() ? " (NMI)" : "");
 		dump_stack();
 		set_bit(VSD_BACKTRACE_PENDING, &vsd->pending);
 		break;
 	default:
-		pr_warn("vCPU stall detector: CPU %u stalled\n", cpu);
+		pr_warn("vCPU stall detector: CPU %u stalled%s\n", cpu,
+			in_nmi() ? " (NMI)" : "");
 		break;
 	}
-	/* Back to petting: the reload ends the stall before the host acts. */
-	vsd_write(vsd, cpu, VCPU_STALL_REG_LOAD_CNT, vc->ticks);
+	/*
+	 * Back to petting: the reload ends the stall before the host acts.
+	 * Not from an NMI: the CPU may still be stuck, and then the host's
+	 * grace period must run out; if it recovers, its timer reloads.
+	 */
+	if (!in_nmi())
+		vsd_write(vsd, cpu, VCPU_STALL_REG_LOAD_CNT, vc->ticks);
 	cpumask_set_cpu(cpu, &vsd->stalled);
-	schedule_work(&vsd->event_work);
+	irq_work_queue(&vsd->stall_work);
 	return IRQ_HANDLED;
+}
+
+/* Hardirq context, after the stall interrupt: on to process context. */
+static void vsd_stall_work(struct irq_work *work)
+{
+	schedule_work(&container_of(work, struct vsd, stall_work)->event_work);
+}
+
+static bool vsd_not_stalled(int cpu, void *stalled)
+{
+	return !cpumask_test_cpu(cpu, stalled);
 }
 
 /* IPI context, on every CPU: one backtrace at a time on the console. */
@@ -185,9 +221,14 @@ static void vsd_event_work(struct work_struct *work)
 	struct vsd *vsd = container_of(work, struct vsd, event_work);
 	unsigned int cpu;
 
-	/* trigger_all_cpu_backtrace() is not for modules: ask every CPU. */
+	/*
+	 * trigger_all_cpu_backtrace() is not for modules: ask every CPU but
+	 * those that reported, whose stacks are in the log already and which
+	 * may still be stuck.
+	 */
 	if (test_and_clear_bit(VSD_BACKTRACE_PENDING, &vsd->pending))
-		on_each_cpu(vsd_show_cpu, NULL, true);
+		on_each_cpu_cond(vsd_not_stalled, vsd_show_cpu, &vsd->stalled,
+				 true);
 
 	for_each_cpu(cpu, &vsd->stalled) {
 		char event_env[] = "VCPU_STALL_EVENT=stall";
@@ -202,6 +243,13 @@ static void vsd_event_work(struct work_struct *work)
 		envp[2] = NULL;
 		kobject_uevent_env(&vsd->dev->kobj, KOBJ_CHANGE, envp);
 		vsd_nl_notify_cpu(VCPU_STALL_CMD_STALL_NTF, cpu);
+		/*
+		 * The NMI's own lines wait in the log buffer for a CPU that
+		 * can print: this one.
+		 */
+		if (vsd->nmi)
+			pr_warn("vCPU stall detector: CPU %u stalled, reported by NMI; it may still be stuck\n",
+				cpu);
 	}
 }
 
@@ -216,7 +264,7 @@ static int vsd_cpu_online(unsigned int cpu, struct hlist_node *node)
 	if (!vsd->paused)
 		vsd_cpu_start(vsd, per_cpu_ptr(vsd->cpus, cpu), cpu);
 	if (vsd->irq)
-		enable_percpu_irq(vsd->irq, IRQ_TYPE_NONE);
+		vsd_irq_cpu_enable(vsd);
 	vsd_nl_notify_cpu(VCPU_STALL_CMD_CPU_ONLINE_NTF, cpu);
 	return 0;
 }
@@ -228,7 +276,7 @@ static int vsd_cpu_offline(unsigned int cpu, struct hlist_node *node)
 	struct vsd_cpu *vc = per_cpu_ptr(vsd->cpus, cpu);
 
 	if (vsd->irq)
-		disable_percpu_irq(vsd->irq);
+		vsd_irq_cpu_disable(vsd);
 	vsd_cpu_stop(vsd, vc, cpu);
 	vsd_nl_notify_cpu(VCPU_STALL_CMD_CPU_OFFLINE_NTF, cpu);
 	return 0;
@@ -345,14 +393,13 @@ static void vsd_remove_instance(void *data)
 
 	/* Stops every online CPU; offline ones were stopped going down. */
 	cpuhp_state_remove_instance(vsd_hp_state, &vsd->node);
+	irq_work_sync(&vsd->stall_work);
 	cancel_work_sync(&vsd->event_work);
 }
 
 static void vsd_free_irq(void *data)
 {
-	struct vsd *vsd = data;
-
-	free_percpu_irq(vsd->irq, vsd->cpus);
+	vsd_irq_free(data);
 }
 
 static void vsd_remove_cpus_dir(void *data)
@@ -414,6 +461,7 @@ static int vsd_probe(struct platform_device *pdev)
 		return -ENOMEM;
 	vsd->dev = dev;
 	mutex_init(&vsd->config_lock);
+	init_irq_work(&vsd->stall_work, vsd_stall_work);
 	INIT_WORK(&vsd->event_work, vsd_event_work);
 	vsd_pause_init(vsd);
 	platform_set_drvdata(pdev, vsd);
@@ -466,8 +514,7 @@ static int vsd_probe(struct platform_device *pdev)
 	ret = platform_get_irq_optional(pdev, 0);
 	if (ret > 0) {
 		vsd->irq = ret;
-		ret = request_percpu_irq(vsd->irq, vsd_stall_irq, KBUILD_MODNAME,
-					 vsd->cpus);
+		ret = vsd_irq_request(vsd);
 		if (ret)
 			return dev_err_probe(dev, ret, "cannot request PPI %d\n",
 					     vsd->irq);
@@ -499,7 +546,8 @@ static int vsd_probe(struct platform_device *pdev)
 
 	dev_info(dev, "timeout %u s, clock %u Hz, %s\n", vsd->config.timeout_sec,
 		 vsd->config.clock_freq_hz,
-		 vsd->irq ? "stall interrupt" : "no interrupt");
+		 !vsd->irq ? "no interrupt" :
+		 vsd->nmi ? "stall NMI" : "stall interrupt");
 	return 0;
 }
 

@@ -13,34 +13,21 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 suite=${1:-sid}
-apt_private_init
-# The linux-source metapackage names the series: 7.2.13-1 -> linux-source-7.2.
-meta=$(apt_private_cache madison linux-source |
-	awk -v s="$suite/main" 'index($0, s) { print $3; exit }')
-[ -n "$meta" ] || die "no linux-source in $suite"
-series=$(sed -E 's/^([0-9]+\.[0-9]+).*/\1/' <<<"$meta")
-pkg=linux-source-$series
-ver=$(apt_private_cache madison "$pkg" |
-	awk -v s="$suite/main" 'index($0, s) { print $3; exit }')
-[ -n "$ver" ] || die "no $pkg in $suite"
-
+tarball=$("$VSD_ROOT/scripts/fetch-linux-tarball.sh" "$suite")
+ver=$(basename "$(dirname "$tarball")")
+series=$(basename "$tarball" | sed -E 's/^linux-source-([0-9]+\.[0-9]+)\..*/\1/')
 hroot=$("$VSD_ROOT/scripts/fetch-kernel.sh" "$suite" --headers-only)
 case $(cat "$hroot/KVER") in
 "$series".*) ;;
 *) log "note: $suite's arm64 headers are $(cat "$hroot/KVER"), its source $ver" ;;
 esac
 
-dir=$VSD_CACHE/ktree/${ver//[:~]/_}-$(content_hash "$0" "headers ${hroot##*/}")
+dir=$VSD_CACHE/ktree/$ver-$(content_hash "$0" "headers ${hroot##*/}")
 if [ ! -e "$dir/.prepared" ]; then
-	log "preparing an arm64 tree from $pkg $ver ($suite)"
+	log "preparing an arm64 tree from linux-source-$series $ver ($suite)"
 	rm -rf "$dir"
-	mkdir -p "$dir/dl"
-	(cd "$dir/dl" && apt_private download -qq "$pkg=$ver" >/dev/null)
-	dpkg -x "$dir"/dl/*.deb "$dir/dl/root"
-	tarball=$(find "$dir/dl/root/usr/src" -maxdepth 1 -name 'linux-source-*.tar.*' -print -quit)
 	mkdir -p "$dir/src"
 	tar -C "$dir/src" -xf "$tarball" --strip-components=1
-	rm -rf "$dir/dl"
 	kmake=(make -s -C "$dir/src" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
 		"-j$(nproc)")
 	cp "$hroot/build/.config" "$dir/src/.config"

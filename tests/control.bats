@@ -78,7 +78,7 @@ LONG_GRACE=(-q -global -q vcpu-stall-detector.grace-ms=10000)
 	grep -q 'vCPU stall detector: CPU 1 stalled' "$BATS_TEST_TMPDIR/console"
 }
 
-@test "backtrace: a stall logs the stalled CPU's and every CPU's backtrace" {
+@test "backtrace: a stall logs the stalled CPU's and every other CPU's backtrace" {
 	run "$VM_RUN" --smp 2 "${VIRT_ARGS[@]}" "${LONG_GRACE[@]}" \
 		--console "$BATS_TEST_TMPDIR/console" -- "
 		modprobe vcpu_stall_detector && modprobe vsd_test || exit 1
@@ -91,7 +91,8 @@ LONG_GRACE=(-q -global -q vcpu-stall-detector.grace-ms=10000)
 	assert_output --partial "vCPU stall detector: CPU 1 stalled"
 	assert_output --partial "stall_fn"
 	assert_output --partial "vCPU stall detector: backtrace of CPU 0"
-	assert_output --partial "vCPU stall detector: backtrace of CPU 1"
+	# The stalled CPU's own stack came from its interrupt: not asked twice.
+	refute_output --partial "vCPU stall detector: backtrace of CPU 1"
 	refute_output --partial "Kernel panic"
 }
 

@@ -25,14 +25,14 @@ build_clean() {
 
 @test "kernel: checkpatch --strict is clean" {
 	cd "$VSD_ROOT"
-	run perl "$CHECKPATCH" --strict --no-tree --terse --show-types -q \
-		-f kernel/vsd_main.c kernel/vsd_netlink.c kernel/vsd_sysfs.c kernel/vsd.h \
-		kernel/vsd_pause.c \
-		tests/modules/vsd_test.c uapi/misc/vcpu_stall_detector.h
+	local files=(kernel/vsd_main.c kernel/vsd_netlink.c kernel/vsd_sysfs.c
+		kernel/vsd_pause.c kernel/vsd_irq.c kernel/vsd.h
+		tests/modules/vsd_test.c uapi/misc/vcpu_stall_detector.h)
+	run perl "$CHECKPATCH" --strict --no-tree --terse --show-types -q -f "${files[@]}"
 	assert_success
 	refute_output --regexp '(ERROR|WARNING|CHECK):'
-	assert_line --index 0 --partial "0 errors, 0 warnings, 0 checks"
-	assert_line --index 6 --partial "0 errors, 0 warnings, 0 checks"
+	# One clean summary per file: none was skipped.
+	[ "$(grep -c '^total: 0 errors, 0 warnings, 0 checks' <<<"$output")" -eq ${#files[@]} ]
 	# Version checks are the compat header's whole purpose.
 	run perl "$CHECKPATCH" --strict --no-tree --terse --show-types -q \
 		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON \

@@ -97,6 +97,12 @@ vm_teardown() {
 		VMDIR=$d qmp quit >/dev/null 2>&1 || kill "$(cat "$f")" 2>/dev/null || true
 		wait "$(cat "$f")" 2>/dev/null || true
 	done < <(find "$BATS_TEST_TMPDIR" -name vm.pid 2>/dev/null)
+	# make check-debug: every VM's kernel log must be clean.
+	if [ "${VSD_SPLAT_CHECK:-0}" = 1 ]; then
+		while IFS= read -r d; do
+			refute_splat "$d/console"
+		done < <(find "$BATS_TEST_TMPDIR" -name console -printf '%h\n' 2>/dev/null)
+	fi
 	# Leave the evidence for a failing test in the TAP output.
 	[ -n "${BATS_TEST_COMPLETED:-}" ] && return 0
 	while IFS= read -r d; do
@@ -126,13 +132,14 @@ check_banks() {
 		}' <<<"$1"
 }
 
-# What a kernel log must not hold: oopses, BUG/WARNING splats, lockdep,
-# KASAN, UBSAN and kmemleak reports, hung tasks, RCU stalls, soft lockups.
-SPLAT_RE='BUG:|WARNING:|Oops|Unable to handle|Internal error|general protection|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|KASAN:|UBSAN:|kmemleak: [1-9][0-9]* new suspected|unreferenced object|blocked for more than|rcu: INFO|soft lockup|hard LOCKUP|Kernel panic'
+# What a kernel log must not hold (oopses, BUG/WARNING splats, lockdep,
+# KASAN, UBSAN, debugobjects and kmemleak reports, hung tasks, RCU stalls,
+# lockups): one extended regex per line, shared with tests/vm-run.
+SPLAT_PATTERNS=$VSD_ROOT/tests/lib/splat.patterns
 
 # refute_splat [CONSOLE]: fail, showing the lines, if the log has a splat.
 refute_splat() {
 	local log=${1:-$(vmdir)/console} hits
-	hits=$(grep -E -- "$SPLAT_RE" "$log" 2>/dev/null | head -n 20) || true
+	hits=$(grep -E -f "$SPLAT_PATTERNS" "$log" 2>/dev/null | head -n 20) || true
 	[ -z "$hits" ] || fail "kernel splat in $log:"$'\n'"$hits"
 }

@@ -17,7 +17,7 @@
 /**
  * enum vcpu_stall_action - What the guest does when its stall interrupt fires.
  * @VCPU_STALL_ACTION_PANIC: Panic, as the upstream driver does (the default).
- * @VCPU_STALL_ACTION_BACKTRACE: Log the stalled CPU's and every CPU's
+ * @VCPU_STALL_ACTION_BACKTRACE: Log the stalled CPU's and every other CPU's
  *   backtrace, then carry on.
  * @VCPU_STALL_ACTION_NOTIFY: Only send the stall event and uevent.
  */

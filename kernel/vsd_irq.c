@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vCPU stall detector: the per-CPU stall interrupt.
+ *
+ * The device raises one PPI per CPU.  Where the interrupt controller can
+ * deliver it as a pseudo-NMI (arm64 GICv3 with irqchip.gicv3_pseudo_nmi=1)
+ * the driver asks for that, so a CPU stuck with interrupts off still
+ * reports its own backtrace; otherwise it is a normal per-CPU interrupt,
+ * which only a CPU that recovered will take.  Everything specific to how the
+ * interrupt is delivered lives here.
+ */
+
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/preempt.h>
+
+#include "vsd.h"
+#include "vsd_compat.h"
+
+/**
+ * vsd_irq_request() - request the stall interrupt, as an NMI if possible
+ * @vsd: the device, with @vsd->irq set
+ *
+ * Process context, at probe.  Sets @vsd->nmi when the NMI was granted.
+ *
+ * Return: 0, or the error of the normal request.
+ */
+int vsd_irq_request(struct vsd *vsd)
+{
+#ifdef VSD_HAVE_PERCPU_NMI
+	if (!request_percpu_nmi(vsd->irq, vsd_stall_irq, KBUILD_MODNAME,
+				vsd->cpus)) {
+		vsd->nmi = true;
+		return 0;
+	}
+#endif
+	return request_percpu_irq(vsd->irq, vsd_stall_irq, KBUILD_MODNAME,
+				  vsd->cpus);
+}
+
+void vsd_irq_free(struct vsd *vsd)
+{
+#ifdef VSD_HAVE_PERCPU_NMI
+	if (vsd->nmi) {
+		free_percpu_nmi(vsd->irq, vsd->cpus);
+		return;
+	}
+#endif
+	free_percpu_irq(vsd->irq, vsd->cpus);
+}
+
+/* cpuhp callback context, on the CPU coming online. */
+void vsd_irq_cpu_enable(struct vsd *vsd)
+{
+#ifdef VSD_HAVE_PERCPU_NMI
+	if (vsd->nmi) {
+		/* The NMI is set up on the CPU itself, not preempted off it. */
+		preempt_disable();
+		if (!prepare_percpu_nmi(vsd->irq))
+			enable_percpu_nmi(vsd->irq, IRQ_TYPE_NONE);
+		preempt_enable();
+		return;
+	}
+#endif
+	enable_percpu_irq(vsd->irq, IRQ_TYPE_NONE);
+}
+
+/* cpuhp callback context, on the CPU going offline. */
+void vsd_irq_cpu_disable(struct vsd *vsd)
+{
+#ifdef VSD_HAVE_PERCPU_NMI
+	if (vsd->nmi) {
+		preempt_disable();
+		disable_percpu_nmi(vsd->irq);
+		teardown_percpu_nmi(vsd->irq);
+		preempt_enable();
+		return;
+	}
+#endif
+	disable_percpu_irq(vsd->irq);
+}
