@@ -17,11 +17,14 @@ kver=$(cat "$kroot/KVER")
 mods=$build/modules-debug-$kver
 "$VSD_ROOT/scripts/build-modules.sh" "$kroot" "$mods"
 
+# Under usr/: the image is merged-/usr, and an archive entry of another
+# type (a lib/ directory) would replace the /lib symlink as it unpacks.
 root=$build/initramfs-debug
 rm -rf "$root"
-mkdir -p "$root/lib/modules/$kver/extra"
-cp "$mods"/kernel/*.ko "$mods"/tests/modules/*.ko "$root/lib/modules/$kver/extra/"
-touch "$root/lib/modules/$kver/"modules.{order,builtin,builtin.modinfo}
+mkdir -p "$root/usr/lib/modules/$kver/extra"
+ln -s usr/lib "$root/lib"
+cp "$mods"/kernel/*.ko "$mods"/tests/modules/*.ko "$root/usr/lib/modules/$kver/extra/"
+touch "$root/usr/lib/modules/$kver/"modules.{order,builtin,builtin.modinfo}
 depmod -b "$root" "$kver"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc --owner 0:0 --quiet) >"$build/debug-modules.cpio"
