@@ -105,6 +105,16 @@ Try 'stallctl --help' for more information."
 	check "stallctl: unknown action 'PANIC': expected panic, backtrace or notify" config -a PANIC
 	check "stallctl: invalid CPU number 'one': not a whole number" status --cpu one
 	check "stallctl: unknown column: FOO" status -o CPU,FOO
+	local dur="a whole number with a unit (ms, s, m, h), e.g. 90s or 5m"
+	check "stallctl: invalid duration '0': must be more than 0 and at most 24h 0m 0s" pause --for 0
+	check "stallctl: invalid duration '25h': must be more than 0 and at most 24h 0m 0s" pause --for 25h
+	check "stallctl: invalid duration '$(($(uapi VCPU_STALL_PAUSE_MAX_MS) + 1))ms': must be more than 0 and at most 24h 0m 0s" \
+		pause --for "$(($(uapi VCPU_STALL_PAUSE_MAX_MS) + 1))ms"
+	check "stallctl: invalid duration '5x': $dur" pause --for 5x
+	check "stallctl: invalid duration '1.5m': $dur" pause -f 1.5m
+	check "stallctl: invalid duration '-5s': $dur" pause --for=-5s
+	check "stallctl: unexpected argument 'now'
+Try 'stallctl --help' for more information." resume now
 	# A good value does reach for the kernel.
 	run strace -f -qq -e trace=socket -o "$BATS_TEST_TMPDIR/trace" "$HOST_SC" config --timeout 5
 	run grep -c AF_NETLINK "$BATS_TEST_TMPDIR/trace"
@@ -114,7 +124,7 @@ Try 'stallctl --help' for more information."
 @test "stallctl: on a host without the module, every command says so (exit 1)" {
 	host_stallctl
 	[ ! -d /sys/module/vcpu_stall_detector ] || skip "the module is loaded here"
-	for cmd in status config monitor; do
+	for cmd in status config pause resume monitor; do
 		run "$HOST_SC" "$cmd"
 		assert_failure 1
 		assert_line "$NO_MODULE"
@@ -145,7 +155,7 @@ Try 'stallctl --help' for more information."
 		_stallctl; echo "${COMPREPLY[*]}"' _ "$SRC/stallctl.bash-completion"
 	assert_success
 	assert_line --index 0 "$actions"
-	assert_line --index 1 "status config monitor"
+	assert_line --index 1 "status config pause resume monitor"
 }
 
 # --- in the guest --------------------------------------------------------
@@ -341,7 +351,7 @@ rc=1"
 
 	text=$(sed -n '/^TEXT$/,/^JSON$/p' <<<"$out" | sed '1d;$d')
 	run sed 's/ *$//' <<<"$text"
-	assert_line --index 0 --regexp '^EVENT +CPU +TIMEOUT +CLOCK +ACTION$'
+	assert_line --index 0 --regexp '^EVENT +CPU +TIMEOUT +CLOCK +ACTION +SOURCE +REASON +LEFT$'
 	assert_line --index 1 --regexp "^config +$TIMEOUT +20 +notify$"
 	assert_line --index 2 --regexp '^cpu-offline +1$'
 	assert_line --index 3 --regexp '^cpu-online +1$'
@@ -357,11 +367,74 @@ rc=1"
 
 	json=$(sed -n '/^JSON$/,$p' <<<"$out" | sed '1d')
 	run jq -c . <<<"$(grep '^{' <<<"$json")"
-	assert_line --index 0 "{\"event\":\"config\",\"cpu\":null,\"timeout\":$TIMEOUT,\"clock\":20,\"action\":\"notify\"}"
-	assert_line --index 1 '{"event":"cpu-offline","cpu":1,"timeout":null,"clock":null,"action":null}'
-	assert_line --index 2 '{"event":"cpu-online","cpu":1,"timeout":null,"clock":null,"action":null}'
-	assert_line --index 3 '{"event":"stall","cpu":1,"timeout":null,"clock":null,"action":null}'
+	local none='"source":null,"reason":null,"left":null'
+	assert_line --index 0 "{\"event\":\"config\",\"cpu\":null,\"timeout\":$TIMEOUT,\"clock\":20,\"action\":\"notify\",$none}"
+	assert_line --index 1 "{\"event\":\"cpu-offline\",\"cpu\":1,\"timeout\":null,\"clock\":null,\"action\":null,$none}"
+	assert_line --index 2 "{\"event\":\"cpu-online\",\"cpu\":1,\"timeout\":null,\"clock\":null,\"action\":null,$none}"
+	assert_line --index 3 "{\"event\":\"stall\",\"cpu\":1,\"timeout\":null,\"clock\":null,\"action\":null,$none}"
 	# One object per line, nothing else but the closing message.
 	run grep -vc '^{.*}$' <<<"$json"
 	assert_output 1
+}
+
+@test "stallctl pause/resume: deadline, status (table and --json), monitor, refusals" {
+	run "$VM_RUN" --smp 2 "${VIRT_ARGS[@]}" "${SC_ARGS[@]}" -- "
+		$HAVE_SC
+		modprobe vcpu_stall_detector || exit 1
+		$SC monitor > /tmp/text 2>&1 &
+		$SC monitor --json > /tmp/json 2>&1 &
+		sleep 1
+		$SC pause --for 90s; echo \"pause rc=\$?\"
+		echo TABLE; $SC status -o CPU,ENABLED
+		echo JSON; $SC status --json | tr -d '\n'; echo
+		$(rc "su user -s /bin/sh -c '$SC resume'")
+		$(rc "su user -s /bin/sh -c '$SC pause'")
+		echo \"still \$(cat $DEV/paused) \$(cat $DEV/pause_source)\"
+		$SC pause; echo \"open rc=\$?\"
+		echo OPEN; $SC status -o CPU
+		$SC resume; echo \"resume rc=\$?\"
+		$SC resume; echo \"again rc=\$?\"
+		echo RAW; $SC status -r -o CPU,ENABLED
+		$SC pause --for 1500ms && sleep 3
+		echo \"deadline \$(cat $DEV/paused)\"
+		echo ENDJSON; $SC status --json | tr -d '\n'; echo
+		sleep 1; kill %1 %2
+		echo TEXT; cat /tmp/text
+		echo EVENTS; cat /tmp/json"
+	assert_success
+	out=$output
+	assert_line "pause rc=0"
+	assert_line --regexp '^paused by netlink, resumes by itself in 1m (29|30)s$'
+	assert_line "paused by netlink, no deadline"
+	assert_line "still 1 netlink"
+	assert_line "open rc=0"
+	assert_line "resume rc=0"
+	assert_line "again rc=0"
+	assert_line "deadline 0"
+	assert_output --partial "stallctl: cannot resume the detector: Operation not permitted (it takes CAP_NET_ADMIN)"
+	assert_output --partial "stallctl: cannot pause the detector: Operation not permitted (it takes CAP_NET_ADMIN)"
+	[ "$(grep -c '^rc=1$' <<<"$out")" -eq 2 ] || fail "an unprivileged request did not fail with 1"
+	# Paused: every bank disabled; resumed: the raw table has no pause line.
+	run sed -n '/^TABLE$/,/^JSON$/p' <<<"$out"
+	assert_line --regexp '^ +0 +0$'
+	assert_line --regexp '^ +1 +0$'
+	run sed -n '/^RAW$/,/^deadline/p' <<<"$out"
+	assert_line --index 1 "CPU ENABLED"
+	assert_line --index 2 "0 1"
+	run jq -c .pause <<<"$(sed -n '/^JSON$/{n;p}' <<<"$out")"
+	assert_output --regexp '^\{"paused":true,"source":"netlink","remaining_ms":(89|90)[0-9]{3}\}$'
+	run jq -c '[.pause, (.cpus | length)]' <<<"$(sed -n '/^ENDJSON$/{n;p}' <<<"$out")"
+	assert_output '[{"paused":false,"source":null,"remaining_ms":null},2]'
+
+	run sed -n '/^TEXT$/,/^EVENTS$/p' <<<"$out"
+	assert_line --regexp '^paused +netlink +request +(89|90)[0-9]{3}$'
+	assert_line --regexp '^paused +netlink +request *$'
+	assert_line --regexp '^resumed +request *$'
+	assert_line --regexp '^resumed +deadline *$'
+	run jq -c '[.event, .source, .reason]' <<<"$(sed -n '/^EVENTS$/,$p' <<<"$out" | grep '^{')"
+	assert_line --index 0 '["paused","netlink","request"]'
+	assert_line --index 1 '["paused","netlink","request"]'
+	assert_line --index 2 '["resumed",null,"request"]'
+	assert_line --index 3 '["paused","netlink","request"]'
+	assert_line --index 4 '["resumed",null,"deadline"]'
 }

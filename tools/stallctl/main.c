@@ -28,7 +28,16 @@
 /* As err.h and getopt_long() call us: argv[0]'s base name. */
 static const char *prog;
 
-static void usage(void)
+/* VCPU_STALL_PAUSE_MAX_MS in words, for --help and errors. */
+static const char *max_duration(void)
+{
+	static char buf[64];
+
+	format_left(VCPU_STALL_PAUSE_MAX_MS, buf, sizeof(buf));
+	return buf;
+}
+
+static void __attribute__((noreturn)) usage(void)
 {
 	FILE *out = stdout;
 
@@ -36,6 +45,8 @@ static void usage(void)
 		"Usage:\n"
 		" %1$s [status] [options]\n"
 		" %1$s config [--timeout <sec>] [--clock <hz>] [--action <action>] [options]\n"
+		" %1$s pause [--for <duration>]\n"
+		" %1$s resume\n"
 		" %1$s monitor [options]\n"
 		"\n"
 		"Show and change the guest's vCPU stall detector, and follow its events.\n"
@@ -43,6 +54,8 @@ static void usage(void)
 		"Commands:\n"
 		" status               the state of every CPU (the default)\n"
 		" config               show the configuration; with options, change it first\n"
+		" pause                stand the detector down: no CPU is watched\n"
+		" resume               watch every CPU again\n"
 		" monitor              print each event as it happens, until killed\n"
 		"\n"
 		"Status options:\n"
@@ -55,6 +68,10 @@ static void usage(void)
 		STR(VCPU_STALL_CLOCK_HZ_MIN) " to " STR(VCPU_STALL_CLOCK_HZ_MAX) " Hz\n"
 		" -a, --action <name>  what a stall does: %2$s\n"
 		"\n"
+		"Pause options:\n"
+		" -f, --for <duration> resume by itself after <duration>: 90s, 5m, 1h, 1500ms\n"
+		"                      (no unit: seconds), at most %3$s\n"
+		"\n"
 		"Output options:\n"
 		" -J, --json           use JSON output format (monitor: one object per line)\n"
 		" -r, --raw            use the raw output format\n"
@@ -66,7 +83,7 @@ static void usage(void)
 		" -V, --version        display version\n"
 		"\n"
 		"Status columns:\n",
-		prog, action_list(", ", " or "));
+		prog, action_list(", ", " or "), max_duration());
 	fflush(out);
 	columns_print(&status_columns, out);
 	fputs("\nConfig columns:\n", out);
@@ -281,6 +298,7 @@ static int cmd_status(int argc, char **argv)
 	};
 	struct output_opts opts = { 0 };
 	struct cpu_status one, *cpus = NULL;
+	struct pause pause;
 	struct vsd_nl *nl;
 	struct output o;
 	bool have_cpu = false;
@@ -324,13 +342,19 @@ static int cmd_status(int argc, char **argv)
 			goto out;
 		}
 	}
+	err = vsd_pause_get(nl, &pause);
+	if (err) {
+		ret = vsd_fail(nl, err, "cannot get the pause state");
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		if (output_add_status(&o, &cpus[i])) {
 			warnx("cannot add a line: %s", strerror(ENOMEM));
 			goto out;
 		}
 	}
-	ret = output_print(&o) ? EXIT_FAILURE : EXIT_SUCCESS;
+	ret = output_print_status(&o, &pause, opts.raw) ? EXIT_FAILURE :
+							 EXIT_SUCCESS;
 out:
 	if (cpus != &one)
 		free(cpus);
@@ -425,6 +449,70 @@ out:
 	return ret;
 }
 
+static int cmd_pause(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "for", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct vsd_nl *nl;
+	uint32_t ms = 0;
+	int c, err, ret = EXIT_SUCCESS;
+
+	while ((c = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			err = parse_duration_ms(optarg, VCPU_STALL_PAUSE_MAX_MS, &ms);
+			if (err == -ERANGE)
+				bad_value("invalid duration '%s': must be more than 0 and at most %s",
+					  optarg, max_duration());
+			if (err)
+				bad_value("invalid duration '%s': a whole number with a unit (ms, s, m, h), e.g. 90s or 5m",
+					  optarg);
+			break;
+		case 'h':
+			usage();
+		default:
+			try_help();
+		}
+	}
+	no_arguments(argc, argv);
+	nl = open_family();
+	if (!nl)
+		return EXIT_FAILURE;
+	err = vsd_pause(nl, ms);
+	if (err)
+		ret = vsd_fail(nl, err, "cannot pause the detector");
+	vsd_close(nl);
+	return ret;
+}
+
+static int cmd_resume(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct vsd_nl *nl;
+	int c, err, ret = EXIT_SUCCESS;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'h')
+			usage();
+		try_help();
+	}
+	no_arguments(argc, argv);
+	nl = open_family();
+	if (!nl)
+		return EXIT_FAILURE;
+	err = vsd_resume(nl);
+	if (err)
+		ret = vsd_fail(nl, err, "cannot resume the detector");
+	vsd_close(nl);
+	return ret;
+}
+
 static int monitor_event(const struct event *e, void *arg)
 {
 	struct output *o = arg;
@@ -486,6 +574,8 @@ static const struct {
 } commands[] = {
 	{ "status", cmd_status },
 	{ "config", cmd_config },
+	{ "pause", cmd_pause },
+	{ "resume", cmd_resume },
 	{ "monitor", cmd_monitor },
 };
 

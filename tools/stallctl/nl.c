@@ -209,6 +209,14 @@ static struct nla_policy config_policy[VCPU_STALL_A_CONFIG_MAX + 1] = {
 	[VCPU_STALL_A_CONFIG_ACTION] = { .type = NLA_U32 },
 };
 
+static struct nla_policy pause_policy[VCPU_STALL_A_PAUSE_MAX + 1] = {
+	[VCPU_STALL_A_PAUSE_PAUSED] = { .type = NLA_U8 },
+	[VCPU_STALL_A_PAUSE_SOURCE] = { .type = NLA_U32 },
+	[VCPU_STALL_A_PAUSE_REASON] = { .type = NLA_U32 },
+	[VCPU_STALL_A_PAUSE_DURATION_MS] = { .type = NLA_U32 },
+	[VCPU_STALL_A_PAUSE_REMAINING_MS] = { .minlen = 4, .maxlen = 8 },
+};
+
 static int get_uint(struct nlattr *a, uint64_t *v)
 {
 	return attr_uint(nla_data(a), (size_t)nla_len(a), v) ? -EPROTO : 0;
@@ -265,6 +273,30 @@ static int parse_config(struct nl_msg *msg, struct config *c)
 		c->clock_hz = nla_get_u32(tb[VCPU_STALL_A_CONFIG_CLOCK_HZ]);
 	if (tb[VCPU_STALL_A_CONFIG_ACTION])
 		c->action = nla_get_u32(tb[VCPU_STALL_A_CONFIG_ACTION]);
+	return 0;
+}
+
+static int parse_pause(struct nl_msg *msg, struct pause *p)
+{
+	struct nlattr *tb[VCPU_STALL_A_PAUSE_MAX + 1];
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, VCPU_STALL_A_PAUSE_MAX,
+			  pause_policy))
+		return -EPROTO;
+	for (i = 1; i <= VCPU_STALL_A_PAUSE_MAX; i++)
+		if (tb[i])
+			p->have |= BIT(i);
+	if (tb[VCPU_STALL_A_PAUSE_PAUSED])
+		p->paused = nla_get_u8(tb[VCPU_STALL_A_PAUSE_PAUSED]);
+	if (tb[VCPU_STALL_A_PAUSE_SOURCE])
+		p->source = nla_get_u32(tb[VCPU_STALL_A_PAUSE_SOURCE]);
+	if (tb[VCPU_STALL_A_PAUSE_REASON])
+		p->reason = nla_get_u32(tb[VCPU_STALL_A_PAUSE_REASON]);
+	if (tb[VCPU_STALL_A_PAUSE_REMAINING_MS] &&
+	    get_uint(tb[VCPU_STALL_A_PAUSE_REMAINING_MS], &p->remaining_ms))
+		return -EPROTO;
 	return 0;
 }
 
@@ -375,6 +407,41 @@ int vsd_config_set(struct vsd_nl *nl, const struct config *c)
 		       NULL, NULL);
 }
 
+static int parse_pause_cb(struct nl_msg *msg, void *arg)
+{
+	return parse_pause(msg, arg);
+}
+
+int vsd_pause_get(struct vsd_nl *nl, struct pause *p)
+{
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	err = request(nl, VCPU_STALL_CMD_PAUSE_GET, 0, NULL, NULL,
+		      parse_pause_cb, p);
+	if (!err && !(p->have & BIT(VCPU_STALL_A_PAUSE_PAUSED)))
+		err = -EPROTO;
+	return err;
+}
+
+static int put_duration(struct nl_msg *msg, const void *arg)
+{
+	uint32_t ms = *(const uint32_t *)arg;
+
+	return ms ? nla_put_u32(msg, VCPU_STALL_A_PAUSE_DURATION_MS, ms) : 0;
+}
+
+int vsd_pause(struct vsd_nl *nl, uint32_t duration_ms)
+{
+	return request(nl, VCPU_STALL_CMD_PAUSE, 0, put_duration, &duration_ms,
+		       NULL, NULL);
+}
+
+int vsd_resume(struct vsd_nl *nl)
+{
+	return request(nl, VCPU_STALL_CMD_RESUME, 0, NULL, NULL, NULL, NULL);
+}
+
 struct monitor {
 	struct vsd_nl *nl;
 	const struct monitor_ops *ops;
@@ -420,6 +487,11 @@ static int monitor_cb(struct nl_msg *msg, void *arg)
 	if (e.cmd == VCPU_STALL_CMD_CONFIG_NTF) {
 		if (parse_config(msg, &e.config))
 			return NL_SKIP;
+	} else if (e.cmd == VCPU_STALL_CMD_PAUSED_NTF ||
+		   e.cmd == VCPU_STALL_CMD_RESUMED_NTF) {
+		if (parse_pause(msg, &e.pause))
+			return NL_SKIP;
+		e.pause.paused = e.cmd == VCPU_STALL_CMD_PAUSED_NTF;
 	} else {
 		if (parse_cpu(msg, &st))
 			return NL_SKIP;

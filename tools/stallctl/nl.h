@@ -29,6 +29,11 @@ int vsd_config_get(struct vsd_nl *nl, struct config *c);
 /* Sends the attributes whose bits are set in @c->have. */
 int vsd_config_set(struct vsd_nl *nl, const struct config *c);
 
+int vsd_pause_get(struct vsd_nl *nl, struct pause *p);
+/* Pause; resume by itself after @duration_ms, or never when 0. */
+int vsd_pause(struct vsd_nl *nl, uint32_t duration_ms);
+int vsd_resume(struct vsd_nl *nl);
+
 struct monitor_ops {
 	/* An event; nonzero stops the monitor with that value. */
 	int (*event)(const struct event *e, void *arg);

@@ -76,10 +76,17 @@ static const struct column event_cols[] = {
 		SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER },
 	[ECOL_ACTION] = { "ACTION", "the new stall action",
 		0, SCOLS_JSON_STRING },
+	[ECOL_SOURCE] = { "SOURCE", "who paused: netlink, sysfs or suspend",
+		0, SCOLS_JSON_STRING },
+	[ECOL_REASON] = { "REASON", "why it paused or resumed: request, deadline or suspend",
+		0, SCOLS_JSON_STRING },
+	[ECOL_LEFT] = { "LEFT", "milliseconds before a pause ends by itself",
+		SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER },
 };
 
 static const int event_defaults[] = {
 	ECOL_EVENT, ECOL_CPU, ECOL_TIMEOUT, ECOL_CLOCK, ECOL_ACTION,
+	ECOL_SOURCE, ECOL_REASON, ECOL_LEFT,
 };
 
 const struct columns event_columns = {
@@ -174,6 +181,11 @@ static size_t event_width(int id)
 		return digits(VCPU_STALL_CLOCK_HZ_MAX);
 	case ECOL_ACTION:
 		return action_name_max();
+	case ECOL_SOURCE:
+	case ECOL_REASON:
+		return pause_name_max();
+	case ECOL_LEFT:
+		return digits(VCPU_STALL_PAUSE_MAX_MS);
 	default:
 		return 0;
 	}
@@ -372,6 +384,15 @@ int output_print(struct output *o)
 	return scols_print_table(o->tb);
 }
 
+/* A uapi name, or the number of a value newer than this tool. */
+static void name_cell(const char *name, uint32_t v, char *buf, size_t len)
+{
+	if (name)
+		snprintf(buf, len, "%s", name);
+	else
+		u64_cell(buf, len, v);
+}
+
 static void event_cell_fn(const void *data, int id, char *buf, size_t len)
 {
 	const struct event *e = data;
@@ -400,7 +421,83 @@ static void event_cell_fn(const void *data, int id, char *buf, size_t len)
 	case ECOL_ACTION:
 		config_cell(&e->config, config_col[id], buf, len);
 		break;
+	case ECOL_SOURCE:
+		if (e->pause.have & BIT(VCPU_STALL_A_PAUSE_SOURCE))
+			name_cell(pause_source_name(e->pause.source),
+				  e->pause.source, buf, len);
+		break;
+	case ECOL_REASON:
+		if (e->pause.have & BIT(VCPU_STALL_A_PAUSE_REASON))
+			name_cell(pause_reason_name(e->pause.reason),
+				  e->pause.reason, buf, len);
+		break;
+	case ECOL_LEFT:
+		if (e->pause.have & BIT(VCPU_STALL_A_PAUSE_REMAINING_MS))
+			u64_cell(buf, len, e->pause.remaining_ms);
+		break;
 	}
+}
+
+void format_left(uint64_t ms, char *buf, size_t len)
+{
+	uint64_t s = ms / 1000;
+
+	if (s >= 3600)
+		snprintf(buf, len, "%" PRIu64 "h %" PRIu64 "m %" PRIu64 "s",
+			 s / 3600, s / 60 % 60, s % 60);
+	else if (s >= 60)
+		snprintf(buf, len, "%" PRIu64 "m %" PRIu64 "s", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%" PRIu64 ".%" PRIu64 "s", s, ms % 1000 / 100);
+}
+
+/* A JSON string for @name, or null. */
+static void json_name(FILE *out, const char *name)
+{
+	if (name)
+		fprintf(out, "\"%s\"", name);
+	else
+		fputs("null", out);
+}
+
+int output_print_status(struct output *o, const struct pause *p, bool raw)
+{
+	FILE *out = scols_table_get_stream(o->tb);
+	bool deadline = p->have & BIT(VCPU_STALL_A_PAUSE_REMAINING_MS);
+	const char *who = pause_source_name(p->source);
+	char left[64], *s = NULL;
+	const char *rest;
+	int ret;
+
+	if (!o->json) {
+		if (p->paused && !raw) {
+			format_left(p->remaining_ms, left, sizeof(left));
+			fprintf(out, "paused by %s, %s%s\n", who ? who : "?",
+				deadline ? "resumes by itself in " : "no deadline",
+				deadline ? left : "");
+		}
+		return scols_print_table(o->tb);
+	}
+	/* libsmartcols writes "{\n" and the array: the object goes first. */
+	ret = scols_print_table_to_string(o->tb, &s);
+	if (ret)
+		return ret;
+	if (s[0] != '{') {
+		free(s);
+		return -EINVAL;
+	}
+	fprintf(out, "{\n   \"pause\": {\"paused\": %s, \"source\": ",
+		p->paused ? "true" : "false");
+	json_name(out, p->paused ? who : NULL);
+	fputs(", \"remaining_ms\": ", out);
+	if (p->paused && deadline)
+		fprintf(out, "%" PRIu64, p->remaining_ms);
+	else
+		fputs("null", out);
+	rest = s + 1 + (s[1] == '\n');
+	fprintf(out, "},\n%s\n", rest);
+	free(s);
+	return ferror(out) ? -EIO : 0;
 }
 
 /*

@@ -41,7 +41,10 @@ enum {
 enum { CCOL_TIMEOUT, CCOL_CLOCK, CCOL_ACTION, CCOL_DEVICE };
 
 /* event_columns */
-enum { ECOL_EVENT, ECOL_CPU, ECOL_TIMEOUT, ECOL_CLOCK, ECOL_ACTION };
+enum {
+	ECOL_EVENT, ECOL_CPU, ECOL_TIMEOUT, ECOL_CLOCK, ECOL_ACTION,
+	ECOL_SOURCE, ECOL_REASON, ECOL_LEFT,
+};
 
 extern const struct columns status_columns, config_columns, event_columns;
 
@@ -86,6 +89,18 @@ int output_add_status(struct output *o, const struct cpu_status *s);
 int output_add_config(struct output *o, const struct config *c,
 		      const char *device);
 int output_print(struct output *o);
+
+/*
+ * Print the status table with the pause state: a line before the table
+ * when paused ("paused by netlink, resumes by itself in 1m 30s"), or with
+ * --json a "pause" object next to the table's array ({"paused": bool,
+ * "source": str|null, "remaining_ms": int|null}); --raw prints the table
+ * alone.
+ */
+int output_print_status(struct output *o, const struct pause *p, bool raw);
+
+/* "1h 2m 3s", "90.5s" style: time left of a pause, from milliseconds. */
+void format_left(uint64_t ms, char *buf, size_t len);
 
 /*
  * Print one event at once: a table line (the header before the first),

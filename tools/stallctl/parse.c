@@ -116,12 +116,94 @@ size_t action_name_max(void)
 	return max;
 }
 
+int parse_duration_ms(const char *s, uint32_t max_ms, uint32_t *out)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t ms;
+	} units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60 * 1000 },
+		{ "h", 60 * 60 * 1000 }, { "", 1000 },
+	};
+	uint64_t v = 0;
+	const char *p;
+	size_t i;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	for (p = s; *p >= '0' && *p <= '9'; p++) {
+		/* Saturate: any longer number is out of range anyway. */
+		if (v <= UINT32_MAX)
+			v = v * 10 + (uint64_t)(*p - '0');
+	}
+	for (i = 0; i < ARRAY_SIZE(units); i++)
+		if (!strcmp(p, units[i].suffix))
+			break;
+	if (i == ARRAY_SIZE(units))
+		return -EINVAL;
+	v *= units[i].ms;
+	if (!v || v > max_ms)
+		return -ERANGE;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static const char *const pause_source_ids[] = {
+#define SOURCE(n) [VCPU_STALL_PAUSE_SOURCE_##n] = #n,
+	SOURCE(NETLINK)
+	SOURCE(SYSFS)
+	SOURCE(SUSPEND)
+#undef SOURCE
+};
+
+static const char *const pause_reason_ids[] = {
+#define REASON(n) [VCPU_STALL_PAUSE_REASON_##n] = #n,
+	REASON(REQUEST)
+	REASON(DEADLINE)
+	REASON(SUSPEND)
+#undef REASON
+};
+
+static char pause_source_names[ARRAY_SIZE(pause_source_ids)][NAME_LEN];
+static char pause_reason_names[ARRAY_SIZE(pause_reason_ids)][NAME_LEN];
+
+const char *pause_source_name(uint32_t source)
+{
+	if (source >= ARRAY_SIZE(pause_source_ids) || !pause_source_ids[source])
+		return NULL;
+	return lower_name(pause_source_ids[source], pause_source_names[source]);
+}
+
+const char *pause_reason_name(uint32_t reason)
+{
+	if (reason >= ARRAY_SIZE(pause_reason_ids) || !pause_reason_ids[reason])
+		return NULL;
+	return lower_name(pause_reason_ids[reason], pause_reason_names[reason]);
+}
+
+size_t pause_name_max(void)
+{
+	size_t max = 0, i;
+
+	for (i = 0; i < ARRAY_SIZE(pause_source_ids); i++)
+		if (pause_source_name((uint32_t)i) &&
+		    strlen(pause_source_name((uint32_t)i)) > max)
+			max = strlen(pause_source_name((uint32_t)i));
+	for (i = 0; i < ARRAY_SIZE(pause_reason_ids); i++)
+		if (pause_reason_name((uint32_t)i) &&
+		    strlen(pause_reason_name((uint32_t)i)) > max)
+			max = strlen(pause_reason_name((uint32_t)i));
+	return max;
+}
+
 static const char *const event_ids[VCPU_STALL_CMD_MAX + 1] = {
 #define EVENT(n) [VCPU_STALL_CMD_##n##_NTF] = #n,
 	EVENT(STALL)
 	EVENT(CONFIG)
 	EVENT(CPU_ONLINE)
 	EVENT(CPU_OFFLINE)
+	EVENT(PAUSED)
+	EVENT(RESUMED)
 #undef EVENT
 };
 

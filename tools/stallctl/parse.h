@@ -32,6 +32,23 @@ const char *action_list(const char *sep, const char *last);
 size_t action_name_max(void);
 
 /*
+ * A duration for pause --for: a whole number with a unit, "ms", "s", "m"
+ * or "h" ("1500ms", "90s", "5m", "1h"), or without one, seconds.  Into
+ * milliseconds in [1, @max_ms].  Returns 0, -EINVAL if @s is not a
+ * duration, -ERANGE if it is zero or longer than @max_ms.
+ */
+int parse_duration_ms(const char *s, uint32_t max_ms, uint32_t *out);
+
+/*
+ * Who paused (enum vcpu_stall_pause_source) and why the state changed
+ * (enum vcpu_stall_pause_reason), by their uapi names, lower-cased; NULL
+ * for a value the uapi does not define.
+ */
+const char *pause_source_name(uint32_t source);
+const char *pause_reason_name(uint32_t reason);
+size_t pause_name_max(void);
+
+/*
  * Event names: the uapi's notification commands without "_NTF",
  * lower-cased, '_' as '-' ("cpu-online" for VCPU_STALL_CMD_CPU_ONLINE_NTF).
  * NULL for a command that is not a notification.

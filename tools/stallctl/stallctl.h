@@ -44,12 +44,25 @@ struct config {
 	uint32_t action;	/* enum vcpu_stall_action */
 };
 
+/*
+ * The pause state (pause-get) or a pause event; @have as above, with
+ * VCPU_STALL_A_PAUSE_x bits: no remaining-ms means no deadline.
+ */
+struct pause {
+	uint32_t have;
+	bool paused;
+	uint32_t source;	/* enum vcpu_stall_pause_source */
+	uint32_t reason;	/* enum vcpu_stall_pause_reason */
+	uint64_t remaining_ms;
+};
+
 /* A notification from the "events" group. */
 struct event {
 	uint8_t cmd;		/* VCPU_STALL_CMD_x_NTF */
 	bool has_cpu;
 	uint32_t cpu;		/* stall, cpu-online, cpu-offline */
 	struct config config;	/* config */
+	struct pause pause;	/* paused, resumed */
 };
 
 #endif /* STALLCTL_H */

@@ -366,6 +366,113 @@ static char *status_table(const struct output_opts *opts, const char *list)
 	return s;
 }
 
+/* The status table as output_print_status() prints it with @p. */
+static char *status_paused(const struct output_opts *opts,
+			   const struct pause *p)
+{
+	struct output o;
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+	int err;
+
+	if (!f)
+		return NULL;
+	err = output_init(&o, &status_columns, NULL, 0, opts, f);
+	if (!err) {
+		err = output_add_status(&o, &cpu0) ||
+		      output_print_status(&o, p, opts->raw);
+		output_free(&o);
+	}
+	fclose(f);
+	if (err) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void test_pause_output(void)
+{
+	struct output_opts table = { 0 }, raw = { .raw = true },
+			   json = { .json = true };
+	struct pause running = { .have = BIT(VCPU_STALL_A_PAUSE_PAUSED) };
+	struct pause open = { .have = BIT(VCPU_STALL_A_PAUSE_PAUSED) |
+				      BIT(VCPU_STALL_A_PAUSE_SOURCE),
+			      .paused = true,
+			      .source = VCPU_STALL_PAUSE_SOURCE_SYSFS };
+	struct pause timed = open;
+	char *s, buf[64];
+
+	timed.have |= BIT(VCPU_STALL_A_PAUSE_REMAINING_MS);
+	timed.source = VCPU_STALL_PAUSE_SOURCE_NETLINK;
+	timed.remaining_ms = 90500;
+
+	s = status_paused(&table, &running);
+	CHECK(s && !strncmp(s, "CPU ONLINE", 10));
+	free(s);
+	s = status_paused(&table, &timed);
+	CHECK(s && !strncmp(s, "paused by netlink, resumes by itself in 1m 30s\nCPU ONLINE", 57));
+	free(s);
+	s = status_paused(&table, &open);
+	CHECK(s && !strncmp(s, "paused by sysfs, no deadline\nCPU ONLINE", 39));
+	free(s);
+	/* --raw is for scripts: the table alone. */
+	s = status_paused(&raw, &timed);
+	CHECK(s && !strncmp(s, "CPU ONLINE", 10));
+	free(s);
+
+	s = status_paused(&json, &timed);
+	CHECK(s && !strncmp(s, "{\n   \"pause\": {\"paused\": true, \"source\": \"netlink\", \"remaining_ms\": 90500},\n   \"cpus\": [\n", 85));
+	free(s);
+	s = status_paused(&json, &running);
+	CHECK(s && !strncmp(s, "{\n   \"pause\": {\"paused\": false, \"source\": null, \"remaining_ms\": null},\n   \"cpus\": [\n", 84));
+	free(s);
+
+	format_left(86400000, buf, sizeof(buf));
+	CHECK_STR(buf, "24h 0m 0s");
+	format_left(59999, buf, sizeof(buf));
+	CHECK_STR(buf, "59.9s");
+	format_left(0, buf, sizeof(buf));
+	CHECK_STR(buf, "0.0s");
+}
+
+static void test_durations(void)
+{
+	uint32_t v = 0;
+
+	CHECK(parse_duration_ms("90s", VCPU_STALL_PAUSE_MAX_MS, &v) == 0 && v == 90000);
+	CHECK(parse_duration_ms("5m", VCPU_STALL_PAUSE_MAX_MS, &v) == 0 && v == 300000);
+	CHECK(parse_duration_ms("1h", VCPU_STALL_PAUSE_MAX_MS, &v) == 0 && v == 3600000);
+	CHECK(parse_duration_ms("1500ms", VCPU_STALL_PAUSE_MAX_MS, &v) == 0 && v == 1500);
+	CHECK(parse_duration_ms("120", VCPU_STALL_PAUSE_MAX_MS, &v) == 0 && v == 120000);
+	CHECK(parse_duration_ms("24h", VCPU_STALL_PAUSE_MAX_MS, &v) == 0 && v == VCPU_STALL_PAUSE_MAX_MS);
+	CHECK(parse_duration_ms("1ms", VCPU_STALL_PAUSE_MAX_MS, &v) == 0 && v == 1);
+	CHECK(parse_duration_ms("0", VCPU_STALL_PAUSE_MAX_MS, &v) == -ERANGE);
+	CHECK(parse_duration_ms("0s", VCPU_STALL_PAUSE_MAX_MS, &v) == -ERANGE);
+	CHECK(parse_duration_ms("25h", VCPU_STALL_PAUSE_MAX_MS, &v) == -ERANGE);
+	CHECK(parse_duration_ms("86400001ms", VCPU_STALL_PAUSE_MAX_MS, &v) == -ERANGE);
+	CHECK(parse_duration_ms("99999999999999999999h", VCPU_STALL_PAUSE_MAX_MS, &v) == -ERANGE);
+	CHECK(parse_duration_ms("", VCPU_STALL_PAUSE_MAX_MS, &v) == -EINVAL);
+	CHECK(parse_duration_ms(NULL, VCPU_STALL_PAUSE_MAX_MS, &v) == -EINVAL);
+	CHECK(parse_duration_ms("s", VCPU_STALL_PAUSE_MAX_MS, &v) == -EINVAL);
+	CHECK(parse_duration_ms("-5s", VCPU_STALL_PAUSE_MAX_MS, &v) == -EINVAL);
+	CHECK(parse_duration_ms("5 s", VCPU_STALL_PAUSE_MAX_MS, &v) == -EINVAL);
+	CHECK(parse_duration_ms("5sec", VCPU_STALL_PAUSE_MAX_MS, &v) == -EINVAL);
+	CHECK(parse_duration_ms("1.5s", VCPU_STALL_PAUSE_MAX_MS, &v) == -EINVAL);
+	CHECK(parse_duration_ms("5d", VCPU_STALL_PAUSE_MAX_MS, &v) == -EINVAL);
+	CHECK(parse_duration_ms("5S", VCPU_STALL_PAUSE_MAX_MS, &v) == -EINVAL);
+
+	CHECK_STR(pause_source_name(VCPU_STALL_PAUSE_SOURCE_NETLINK), "netlink");
+	CHECK_STR(pause_source_name(VCPU_STALL_PAUSE_SOURCE_SUSPEND), "suspend");
+	CHECK_STR(pause_reason_name(VCPU_STALL_PAUSE_REASON_DEADLINE), "deadline");
+	CHECK(pause_source_name(VCPU_STALL_PAUSE_SOURCE_SUSPEND + 1) == NULL);
+	CHECK(pause_reason_name(100) == NULL);
+	CHECK_STR(event_name(VCPU_STALL_CMD_PAUSED_NTF), "paused");
+	CHECK_STR(event_name(VCPU_STALL_CMD_RESUMED_NTF), "resumed");
+	CHECK(pause_name_max() == strlen("deadline"));
+}
+
 static void test_status_output(void)
 {
 	struct output_opts table = { 0 }, raw = { .raw = true },
@@ -476,6 +583,17 @@ static char *stream_events(const struct output_opts *opts)
 					 .action = VCPU_STALL_ACTION_NOTIFY } };
 	struct event off = { .cmd = VCPU_STALL_CMD_CPU_OFFLINE_NTF,
 			     .has_cpu = true, .cpu = 1023 };
+	struct event paused = { .cmd = VCPU_STALL_CMD_PAUSED_NTF,
+				.pause = { .have = BIT(VCPU_STALL_A_PAUSE_SOURCE) |
+					   BIT(VCPU_STALL_A_PAUSE_REASON) |
+					   BIT(VCPU_STALL_A_PAUSE_REMAINING_MS),
+					   .paused = true,
+					   .source = VCPU_STALL_PAUSE_SOURCE_NETLINK,
+					   .reason = VCPU_STALL_PAUSE_REASON_REQUEST,
+					   .remaining_ms = 86400000 } };
+	struct event resumed = { .cmd = VCPU_STALL_CMD_RESUMED_NTF,
+				 .pause = { .have = BIT(VCPU_STALL_A_PAUSE_REASON),
+					    .reason = VCPU_STALL_PAUSE_REASON_DEADLINE } };
 	struct output o;
 	char *s = NULL;
 	size_t len = 0;
@@ -487,7 +605,8 @@ static char *stream_events(const struct output_opts *opts)
 	err = output_init(&o, &event_columns, NULL, 0, opts, f);
 	if (!err) {
 		err = output_event(&o, &stall) || output_event(&o, &cfg) ||
-		      output_event(&o, &off);
+		      output_event(&o, &off) || output_event(&o, &paused) ||
+		      output_event(&o, &resumed);
 		output_free(&o);
 	}
 	fclose(f);
@@ -507,32 +626,40 @@ static void test_event_output(void)
 	/* Lines printed one by one still line up, the header once. */
 	s = stream_events(&table);
 	CHECK_STR(s,
-		  "EVENT        CPU TIMEOUT   CLOCK ACTION\n"
-		  "stall          2                 \n"
-		  "config              3600 1000000 notify\n"
-		  "cpu-offline 1023                 \n");
+		  "EVENT        CPU TIMEOUT   CLOCK ACTION    SOURCE   REASON       LEFT\n"
+		  "stall          2                                             \n"
+		  "config              3600 1000000 notify                      \n"
+		  "cpu-offline 1023                                             \n"
+		  "paused                                     netlink  request  86400000\n"
+		  "resumed                                             deadline \n");
 	free(s);
 
 	s = stream_events(&raw);
 	CHECK_STR(s,
-		  "EVENT CPU TIMEOUT CLOCK ACTION\n"
-		  "stall 2   \n"
-		  "config  3600 1000000 notify\n"
-		  "cpu-offline 1023   \n");
+		  "EVENT CPU TIMEOUT CLOCK ACTION SOURCE REASON LEFT\n"
+		  "stall 2      \n"
+		  "config  3600 1000000 notify   \n"
+		  "cpu-offline 1023      \n"
+		  "paused     netlink request 86400000\n"
+		  "resumed      deadline \n");
 	free(s);
 
 	s = stream_events(&bare);
 	CHECK_STR(s,
-		  "stall          2                 \n"
-		  "config              3600 1000000 notify\n"
-		  "cpu-offline 1023                 \n");
+		  "stall          2                                             \n"
+		  "config              3600 1000000 notify                      \n"
+		  "cpu-offline 1023                                             \n"
+		  "paused                                     netlink  request  86400000\n"
+		  "resumed                                             deadline \n");
 	free(s);
 
 	s = stream_events(&json);
 	CHECK_STR(s,
-		  "{\"event\": \"stall\", \"cpu\": 2, \"timeout\": null, \"clock\": null, \"action\": null}\n"
-		  "{\"event\": \"config\", \"cpu\": null, \"timeout\": 3600, \"clock\": 1000000, \"action\": \"notify\"}\n"
-		  "{\"event\": \"cpu-offline\", \"cpu\": 1023, \"timeout\": null, \"clock\": null, \"action\": null}\n");
+		  "{\"event\": \"stall\", \"cpu\": 2, \"timeout\": null, \"clock\": null, \"action\": null, \"source\": null, \"reason\": null, \"left\": null}\n"
+		  "{\"event\": \"config\", \"cpu\": null, \"timeout\": 3600, \"clock\": 1000000, \"action\": \"notify\", \"source\": null, \"reason\": null, \"left\": null}\n"
+		  "{\"event\": \"cpu-offline\", \"cpu\": 1023, \"timeout\": null, \"clock\": null, \"action\": null, \"source\": null, \"reason\": null, \"left\": null}\n"
+		  "{\"event\": \"paused\", \"cpu\": null, \"timeout\": null, \"clock\": null, \"action\": null, \"source\": \"netlink\", \"reason\": \"request\", \"left\": 86400000}\n"
+		  "{\"event\": \"resumed\", \"cpu\": null, \"timeout\": null, \"clock\": null, \"action\": null, \"source\": null, \"reason\": \"deadline\", \"left\": null}\n");
 	free(s);
 
 	/* A row on one line (older libsmartcols) or over several. */
@@ -586,6 +713,8 @@ int main(void)
 	test_config_output();
 	test_event_output();
 	test_columns_print();
+	test_durations();
+	test_pause_output();
 
 	printf("1..%d\n", passed + failed);
 	printf("%d passed, %d failed\n", passed, failed);
