@@ -2,8 +2,8 @@
 # Assemble what the test VM boots: Debian's arm64 kernel, our modules built
 # against it, and the initramfs: busybox, glibc and the libraries our tools
 # link against (bookworm's, through fetch-debs.sh), our modules, stallctl,
-# then python3 (with PyYAML and jsonschema) and the kernel's YNL CLI (ynl)
-# from a cached cpio of their own.  Writes build/guest.env for tests/vm-run.
+# then python3 (with PyYAML and jsonschema) and the kernel's YNL CLI (ynl),
+# and systemd-udevd and qemu-ga, from cached cpios of their own.  Writes build/guest.env for tests/vm-run.
 set -euo pipefail
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
@@ -37,6 +37,10 @@ fi
 # and its applet links live there too.
 GUEST_LIBS=(libc6 libnl-3-200 libnl-genl-3-200 libudev1 libsmartcols1)
 PYTHON_PKGS=(python3 python3-yaml python3-jsonschema)
+# The real systemd-udevd (and udevadm) for the udev rules' tests, the QEMU
+# guest agent for the migration helper's; systemd itself stays out.
+SYSTEM_PKGS=(udev qemu-guest-agent)
+SYSTEM_EXCLUDES=(systemd systemd-standalone-sysusers adduser)
 # What the guest does without: documentation, locales, glibc's iconv modules.
 trim() { # ROOT
 	rm -rf "$1"/usr/share/{doc,doc-base,man,info,lintian,locale,bug} \
@@ -122,8 +126,35 @@ if [ ! -e "$pycpio" ]; then
 	rm -f "$build/python.list"
 fi
 rm -rf "$pyroot"
+
+# udev and qemu-ga: what their packages add to the base tree, with what
+# their maintainer scripts would have done (udev's runtime directory and
+# config, the agent's state directory).  Cached by what goes in.
+sysroot=$build/system
+rm -rf "$sysroot"
+mkdir -p "$sysroot"
+excl=()
+for p in "${SYSTEM_EXCLUDES[@]}"; do excl+=(--exclude "$p"); done
+debs=$("$VSD_ROOT/scripts/fetch-debs.sh" "${excl[@]}" "$sysroot" "${SYSTEM_PKGS[@]}")
+syscpio=$VSD_CACHE/guest/system-$(content_hash "$0" "$debs" \
+	"$(printf '%s\n' "${GUEST_LIBS[@]}")").cpio
+if [ ! -e "$syscpio" ]; then
+	log "building the udev/qemu-ga cpio"
+	trim "$sysroot"
+	# The hardware database is for real hardware: the VM needs none.
+	rm -rf "$sysroot"/usr/lib/udev/hwdb.d "$sysroot"/usr/lib/udev/hwdb.bin
+	mkdir -p "$sysroot/run/udev" "$sysroot/etc/udev/rules.d" \
+		"$sysroot/var/run" "$sysroot/var/log" "$sysroot/var/lib/qemu-ga"
+	comm -23 <(cd "$sysroot" && find . | LC_ALL=C sort) <(cd "$root" && find . | LC_ALL=C sort) |
+		tr '\n' '\0' >"$build/system.list"
+	mkdir -p "${syscpio%/*}"
+	cpio_of "$sysroot" "$syscpio" "$build/system.list"
+	rm -f "$build/system.list"
+fi
+rm -rf "$sysroot"
+
 # The kernel unpacks concatenated archives one after the other.
-cat "$build/base.cpio" "$pycpio" >"$build/initramfs.cpio.tmp"
+cat "$build/base.cpio" "$pycpio" "$syscpio" >"$build/initramfs.cpio.tmp"
 mv "$build/initramfs.cpio.tmp" "$build/initramfs.cpio"
 rm -f "$build/base.cpio"
 

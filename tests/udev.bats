@@ -1,0 +1,85 @@
+#!/usr/bin/env bats
+# The udev rules (tools/udev) with Debian's real systemd-udevd in the guest:
+# site defaults applied when the driver binds, stalls and pauses logged to
+# syslog, the site's stall hook run, the device tagged for systemd.
+
+load lib/common
+
+teardown() { vm_teardown; }
+
+DEV=/sys/bus/platform/drivers/vcpu_stall_detector/90c0000.vmwdt
+SYSPATH=/sys/devices/platform/90c0000.vmwdt
+
+# Guest snippet: install the rules as the README says, with CONF as the
+# site's config, start syslogd and udevd.
+install_rules() { # CONF
+	cat <<EOT
+mkdir -p /usr/lib/udev/rules.d /usr/libexec/vcpu-stall /etc/vcpu-stall
+cp udev/60-vcpu-stall-detector.rules /usr/lib/udev/rules.d/
+cp udev/vcpu-stall-udev /usr/libexec/vcpu-stall/
+chmod 0755 /usr/libexec/vcpu-stall/vcpu-stall-udev
+printf '$1' > /etc/vcpu-stall/vcpu-stall.conf
+printf '#!/bin/sh\necho "hook \$VCPU_STALL_EVENT \$VCPU_STALL_CPU" >> /tmp/hook.log\n' > /tmp/hook
+chmod 0755 /tmp/hook
+syslogd -O /tmp/messages
+/usr/lib/systemd/systemd-udevd --daemon 2>/dev/null || exit 1
+EOT
+}
+
+@test "udev: bind applies the site defaults (a bad one logged and skipped); a stall is logged and runs the hook" {
+	vm_start --smp 2 "${VIRT_ARGS[@]}" -q -global -q vcpu-stall-detector.grace-ms=10000 \
+		-f "$VSD_ROOT/tools/udev" -- "
+		$(install_rules 'TIMEOUT_SEC=6\nCLOCK_FREQ_HZ=abc\nACTION = "notify"\nSTALL_HOOK=/tmp/hook\n')
+		modprobe vcpu_stall_detector && modprobe vsd_test || exit 1
+		udevadm settle
+		echo \"knobs \$(cat $DEV/timeout_sec) \$(cat $DEV/clock_freq_hz) \$(cat $DEV/stall_action)\"
+		udevadm info $SYSPATH | grep -E '^(G|E: TAGS|E: CURRENT_TAGS)'
+		echo '1 7000' > /sys/module/vsd_test/parameters/stall
+		sleep 9
+		echo 1 > $DEV/paused; echo 0 > $DEV/paused
+		udevadm settle; sleep 0.5
+		cat /tmp/hook.log
+		grep vcpu-stall /tmp/messages
+		echo DONE; sleep 30"
+	wait_output DONE 90 >/dev/null
+	run cat "$BATS_TEST_TMPDIR/out"
+	# The rule set what the config says, and skipped the bad clock.
+	assert_line "knobs 6 $FREQ notify"
+	assert_line --regexp '^E: (CURRENT_)?TAGS=.*:systemd:'
+	assert_line "hook stall 1"
+	assert_line --regexp 'vcpu-stall: set timeout_sec to 6$'
+	assert_line --regexp 'vcpu-stall: set stall_action to notify$'
+	assert_line --regexp 'vcpu-stall: .*CLOCK_FREQ_HZ=abc is not 1 to 1000000: skipped$'
+	assert_line --regexp 'daemon.crit vcpu-stall: CPU 1 stalled$'
+	assert_line --regexp 'vcpu-stall: paused by sysfs \(request\)$'
+	assert_line --regexp 'vcpu-stall: resumed \(request\)$'
+	# The host saw the stall, the guest's notify reload beat its grace.
+	[ "$(count_events VCPU_STALL)" -eq 1 ] || fail "no VCPU_STALL"
+	[ "$(count_events WATCHDOG)" -eq 0 ] || fail "the host acted"
+}
+
+@test "udev: coldplug (udevd started after the driver bound) applies the defaults too; no config changes nothing" {
+	run "$VM_RUN" --smp 2 "${VIRT_ARGS[@]}" -f "$VSD_ROOT/tools/udev" -- "
+		modprobe vcpu_stall_detector || exit 1
+		$(install_rules 'TIMEOUT_SEC=5\n')
+		udevadm trigger --action=add $SYSPATH
+		udevadm settle
+		echo \"knobs \$(cat $DEV/timeout_sec) \$(cat $DEV/stall_action)\"
+		rm /etc/vcpu-stall/vcpu-stall.conf
+		udevadm trigger --action=add $SYSPATH
+		udevadm settle
+		echo \"unchanged \$(cat $DEV/timeout_sec) \$(cat $DEV/stall_action)\""
+	assert_success
+	assert_line "knobs 5 panic"
+	assert_line "unchanged 5 panic"
+}
+
+@test "udev: the helper refuses bad usage (exit 2) and shellcheck is clean" {
+	run "$VSD_ROOT/tools/udev/vcpu-stall-udev"
+	assert_failure 2
+	run "$VSD_ROOT/tools/udev/vcpu-stall-udev" frob /nonexistent
+	assert_failure 2
+	assert_output "vcpu-stall-udev: unknown command 'frob'"
+	run shellcheck -s sh "$VSD_ROOT/tools/udev/vcpu-stall-udev"
+	assert_success
+}
