@@ -89,7 +89,8 @@ build_clean() {
 
 @test "shell: shellcheck is clean" {
 	cd "$VSD_ROOT"
-	run shellcheck -x scripts/*.sh tests/vm-run tests/run tests/demo .ci/run tools/udev/vcpu-stall-udev
+	run shellcheck -x scripts/*.sh tests/vm-run tests/run tests/demo .ci/run tools/udev/vcpu-stall-udev \
+		tools/hooks/vcpu-stall-pre-migrate tools/hooks/vcpu-stall-post-migrate tests/guest/qga-start
 	assert_success
 	run shellcheck -s bash tests/lib/common.bash
 	assert_success
