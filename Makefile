@@ -30,9 +30,10 @@ guest: setup
 guest-debug: guest
 	@scripts/build-debug-guest.sh $(DEBUG_SUITE)
 
-# Every test: static checks (style, warnings, DT) then the VM suite.
-check: all
-	@tests/run
+# Every test: static checks (style, warnings, DT), the VM suite, then the
+# pseudo-NMI tests and the driver's hammering suites on the debug kernel.
+check: all guest-debug
+	@tests/run static vm debug-quick
 
 check-static: all
 	@tests/run static
@@ -42,8 +43,8 @@ check-vm: all
 
 # The VM suite and the pseudo-NMI tests on the debug kernel (lockdep, KASAN,
 # kmemleak, debugobjects): any splat in any VM's kernel log fails.
-check-debug: qemu guest-debug
-	@VSD_GUEST_ENV=$(CURDIR)/$(BUILD)/guest-debug.env VSD_SPLAT_CHECK=1 tests/run vm debug
+check-debug: all guest-debug
+	@tests/run debug
 
 demo: all
 	@tests/demo
