@@ -37,6 +37,7 @@
 #include <linux/vcpu_stall_detector.h>
 
 #define BUF_LEN 8192
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static uint64_t rng_state;
 
@@ -296,8 +297,9 @@ static int fuzz_netlink(unsigned long count, uint64_t seed)
 			   admin, due, &st) && due)
 			st.no_answer++;
 	}
-	printf("netlink %s: sent %lu, errors %lu (%lu denied), acks %lu, replies %lu, unanswered %lu, violations %lu\n",
-	       admin ? "root" : "user", st.sent, st.errors, st.denied, st.acks,
+	printf("netlink %s: sent %lu, errors %lu (%lu denied), acks %lu, ",
+	       admin ? "root" : "user", st.sent, st.errors, st.denied, st.acks);
+	printf("replies %lu, unanswered %lu, violations %lu\n",
 	       st.replies, st.no_answer, st.violations);
 	close(fd);
 	return st.violations || st.no_answer ? 1 : 0;
@@ -349,7 +351,7 @@ static int fuzz_sysfs(const char *dir, unsigned long count, uint64_t seed)
 	unsigned long refused = 0, accepted = 0, violations = 0;
 
 	rng_state = seed ? seed : 1;
-	for (size_t k = 0; k < sizeof(knobs) / sizeof(knobs[0]); k++) {
+	for (size_t k = 0; k < ARRAY_SIZE(knobs); k++) {
 		char path[512], before[64], after[64], val[80];
 
 		snprintf(path, sizeof(path), "%s/%s", dir, knobs[k]);
@@ -392,7 +394,8 @@ static int fuzz_sysfs(const char *dir, unsigned long count, uint64_t seed)
 				if (strcmp(knobs[k], "pause_remaining_ms") &&
 				    strcmp(before, after)) {
 					violations++;
-					fprintf(stderr, "vsd-fuzz: refused write changed %s: %s -> %s",
+					fprintf(stderr,
+						"vsd-fuzz: refused write changed %s: %s -> %s",
 						knobs[k], before, after);
 				}
 			} else {
