@@ -204,7 +204,9 @@ banks_state() {
 		sleep $((TIMEOUT + 1))
 		echo \"pets \$(cat $DEV/cpus/cpu0/pets) \$(cat $DEV/cpus/cpu1/pets)\"
 		echo 1 > $DEV/paused
-		echo +2 > /sys/class/rtc/rtc0/wakealarm; echo freeze > /sys/power/state
+		# Far enough ahead that entering sleep (slow on the debug kernel)
+		# does not outlast it.
+		echo +5 > /sys/class/rtc/rtc0/wakealarm; echo freeze > /sys/power/state
 		echo \"kept \$(cat $DEV/paused) \$(cat $DEV/pause_source)\"
 		echo 0 > $DEV/paused
 		grep -E '^VCPU_STALL_(EVENT|REASON)=' /tmp/uevents | tr '\n' ' '; echo
