@@ -10,6 +10,7 @@
 #define _VSD_COMPAT_H
 
 #include <linux/hrtimer.h>
+#include <linux/interrupt.h>
 #include <linux/version.h>
 #include <net/netlink.h>
 
@@ -51,6 +52,23 @@ static inline int vsd_nla_put_uint(struct sk_buff *skb, int attrtype, u64 value)
 #if defined(CONFIG_ARM64_PSEUDO_NMI) && \
 	(!defined(MODULE) || defined(VSD_PERCPU_NMI_EXPORTED))
 #define VSD_HAVE_PERCPU_NMI
+
+/*
+ * request_percpu_nmi() takes the CPUs to deliver to since the per-CPU
+ * interrupt affinity rework (7.x): Kbuild reads the prototype and defines
+ * VSD_PERCPU_NMI_AFFINITY.  NULL means every CPU, as before.
+ */
+static inline int vsd_request_percpu_nmi(unsigned int irq,
+					 irq_handler_t handler,
+					 const char *name,
+					 void __percpu *dev_id)
+{
+#ifdef VSD_PERCPU_NMI_AFFINITY
+	return request_percpu_nmi(irq, handler, name, NULL, dev_id);
+#else
+	return request_percpu_nmi(irq, handler, name, dev_id);
+#endif
+}
 #endif
 
 #endif /* _VSD_COMPAT_H */

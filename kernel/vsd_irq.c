@@ -28,8 +28,8 @@
 int vsd_irq_request(struct vsd *vsd)
 {
 #ifdef VSD_HAVE_PERCPU_NMI
-	if (!request_percpu_nmi(vsd->irq, vsd_stall_irq, KBUILD_MODNAME,
-				vsd->cpus)) {
+	if (!vsd_request_percpu_nmi(vsd->irq, vsd_stall_irq, KBUILD_MODNAME,
+				    vsd->cpus)) {
 		vsd->nmi = true;
 		return 0;
 	}
