@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 BUILD := build
 
-.PHONY: all setup qemu guest guest-debug check check-static check-vm check-debug demo clean
+.PHONY: all setup qemu guest guest-debug check check-static check-vm check-debug bench demo clean
 
 # The debug kernel's series: 6.12 (bookworm-backports, as the test guest)
 # or the newest in sid (KERNEL=7.x).
@@ -45,6 +45,11 @@ check-vm: all
 # kmemleak, debugobjects): any splat in any VM's kernel log fails.
 check-debug: all guest-debug
 	@tests/run debug
+
+# Benchmarks in real VMs (about 80 minutes): raw JSON, summary.md and plots
+# in bench/results/<date>/.  BENCH_ARGS=--smoke runs one short iteration.
+bench: all
+	@python3 bench/bench.py $(BENCH_ARGS)
 
 demo: all
 	@tests/demo

@@ -38,6 +38,8 @@ pkgs=(
 	# tests and tooling
 	bats bats-assert bats-support jq socat shellcheck sparse strace groff-base
 	libnl-genl-3-dev libudev-dev libsmartcols-dev
+	# benchmarks (make bench): plots
+	gnuplot-nox
 )
 log "installing host packages"
 apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null

@@ -35,8 +35,9 @@ static int stall_fn(void *data)
 	unsigned int ms = req->ms;
 	unsigned long flags;
 
-	pr_info("vsd_test: CPU %u: interrupts off for %u ms\n", req->cpu, ms);
 	local_irq_save(flags);
+	/* Printed with interrupts off: its timestamp is the stall's start. */
+	pr_info("vsd_test: CPU %u: interrupts off for %u ms\n", req->cpu, ms);
 	while (ms--)
 		mdelay(1);
 	local_irq_restore(flags);
