@@ -51,27 +51,35 @@ def latency_section(d, lat):
     out = ["## 1. Detection latency",
            "",
            f"Stalls induced with interrupts off on vCPUs 1-3 of a {lat['vcpus']}-vCPU guest "
-           f"(clock=guest-time, {lat['freq_hz']} Hz), at a random phase against the pets. "
+           f"({lat['freq_hz']} Hz), at a random phase against the pets. "
            "Latency is the host's VCPU_STALL event (QMP timestamp) minus the stall's start "
            "(the guest's printk timestamp of its first line with interrupts off, put on the "
            "host's clock through the console offset, see *Skew*). "
            "With pets every timeout/2 and a count of one timeout, a stall is caught between "
            "0.5 and 1.0 timeout after it begins (uniform: mean 0.75), plus up to one count "
-           "period: that is the physical bound the device can reach.",
+           "period: that is the physical bound the device can reach. With clock=guest-time "
+           "(the default) the count falls by the CPU time the stalled vCPU's thread gets: "
+           "under TCG a vCPU spinning with an interrupt pending but masked keeps returning "
+           "to QEMU's main loop for it and gets less than a full host core, so its count "
+           "falls slower than wall time and latency runs past the bound; on KVM it would "
+           "spin in guest mode at full speed. The clock=virtual row counts wall time: the "
+           "device's logic without that effect.",
            "",
            "| timeout | stalls | missed | latency p50 | p90 | max | normalized min | p50 | max |",
            "|---|---|---|---|---|---|---|---|---|"]
     cdf = []
     for r in lat["runs"]:
         n, s = r["normalized"], r["latency_s"]
-        out.append(f"| {r['timeout_s']} s | {s['n'] + r['missed']} | {r['missed']} | "
+        label = f"{r['timeout_s']} s {r['clock']}"
+        out.append(f"| {label} | {s['n'] + r['missed']} | {r['missed']} | "
                    f"{ms(s.get('p50'))} | {ms(s.get('p90'))} | {ms(s.get('max'))} | "
                    f"{f2(n.get('min'))} | {f2(n.get('p50'))} | {f2(n.get('max'))} |")
         vals = sorted(x["normalized"] for x in r["stalls"]
                       if x["duration_ms"] == r["stall_ms"] and "normalized" in x)
         rows = [(v, (i + 1) / len(vals)) for i, v in enumerate(vals)]
-        write_dat(d, f"latency-{r['timeout_s']}.dat", rows)
-        cdf.append(r["timeout_s"])
+        name = f"latency-{r['timeout_s']}-{r['clock']}.dat"
+        write_dat(d, name, rows)
+        cdf.append((name, label))
     out += ["", "### The guest's own detectors on the same stalls", "",
             "Seconds from the stall's start to the first report of each detector "
             "(– : none). `vsd` is this driver's own message, printed by the stalled "
@@ -83,7 +91,7 @@ def latency_section(d, lat):
         shown = [x for x in r["stalls"] if x["duration_ms"] != r["stall_ms"]]
         shown += [x for x in r["stalls"] if x["duration_ms"] == r["stall_ms"]][:2]
         for x in shown:
-            out.append(f"| {r['timeout_s']} s | {x['duration_ms'] / 1000:g} s | "
+            out.append(f"| {r['timeout_s']} s {r['clock']} | {x['duration_ms'] / 1000:g} s | "
                        f"{f2(x['detected_s'], ' s')} | {f2(x['guest_vsd_s'], ' s')} | "
                        f"{f2(x['guest_softlockup_s'], ' s')} | "
                        f"{f2(x['guest_hardlockup_s'], ' s')} | {f2(x['guest_rcu_s'], ' s')} |")
@@ -117,8 +125,8 @@ def latency_section(d, lat):
                   "set xlabel '(event - stall start) / timeout'\nset ylabel 'fraction of stalls'\n"
                   "set xrange [0:1.5]\nset yrange [0:1.05]\nset arrow from 0.5,0 to 0.5,1.05 nohead dt 2\n"
                   "set arrow from 1,0 to 1,1.05 nohead dt 2\n"
-                  "plot " + ", ".join(f"'latency-{t}.dat' using 1:2 with steps lw 2 title 'timeout {t} s'"
-                                      for t in cdf) + "\n")
+                  "plot " + ", ".join(f"'{f}' using 1:2 with steps lw 2 title 'timeout {t}'"
+                                      for f, t in cdf) + "\n")
     if png:
         out += ["", f"![latency]({png})"]
     return out
@@ -131,6 +139,10 @@ def false_section(d, fs):
            "guest-load: a CPU hog on every vCPU and CPUs 1-3 offlined and onlined in turn. "
            "host-contention: QEMU pinned to one host core beside a CPU hog. "
            "sigstop: QEMU stopped with SIGSTOP for 1-3 timeouts, every 2-6 s. "
+           "The two clocks ran side by side, in two VMs at the same time under the same "
+           "conditions (guest-load: each VM pinned to a host core of its own; "
+           "host-contention: both on core 0 beside the hog; sigstop: the same seeded "
+           "schedule of stops). "
            "The guest's columns count its own reports in the same window.", "",
            "| scenario | clock | window | VCPU_STALL | per hour | guest softlockup | hardlockup | RCU | vsd | notes |",
            "|---|---|---|---|---|---|---|---|---|---|"]
@@ -188,7 +200,9 @@ def overhead_section(d, ov):
 
 def scale_section(d, sc):
     out = ["## 4. Control-plane scale", "",
-           f"Reading every CPU's status in the guest, median of {sc['reps']} runs: "
+           f"Reading every CPU's status in the guest, median of {sc['reps']} runs "
+           "(these VMs run all vCPUs on one TCG thread, tcg,thread=single, so that "
+           "hundreds of them boot on a 2-core host): "
            "`stallctl status --json` (exec, dump, JSON), the CPU_GET dump on a raw generic "
            "netlink socket (bytes and messages received), and reading the same values "
            "from sysfs (one file per value).", "",
