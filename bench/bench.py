@@ -3,7 +3,7 @@
 
   bench.py [--smoke] [--out DIR] [--only PART,...]
 
-Parts (see bench/README.md for what each measures and how):
+Parts (README.md, "Benchmarks", says what each measures and how):
   latency   detection latency of induced stalls, against the guest's own
             soft/hard lockup and RCU stall detectors
   false     stall events under guest load, host contention and SIGSTOP,

@@ -40,6 +40,8 @@ pkgs=(
 	libnl-genl-3-dev libudev-dev libsmartcols-dev
 	# benchmarks (make bench): plots
 	gnuplot-nox
+	# python checks
+	pyflakes3
 )
 log "installing host packages"
 apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null

@@ -96,6 +96,14 @@ build_clean() {
 	assert_success
 }
 
+@test "python: pyflakes is clean on the benchmarks, the test helpers and the tools" {
+	cd "$VSD_ROOT"
+	run pyflakes3 bench/*.py bench/guest/*.py tests/lib/*.py tools/migrate/*.py \
+		tools/migrate/vsd-migrate
+	assert_success
+	assert_output ""
+}
+
 @test "uapi: the header and the kernel's tables are what ynl-gen-c makes of the spec" {
 	run "$VSD_ROOT/scripts/ynl-regen.sh" --check
 	assert_success
