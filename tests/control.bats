@@ -35,7 +35,7 @@ LONG_GRACE=(-q -global -q vcpu-stall-detector.grace-ms=10000)
 	assert_line "uid 1000"
 	refute_output --partial accepted
 	# The host sees the new values in every bank.
-	run qmp qom-get '{"path": "/machine/stall-detector", "property": "banks"}'
+	run qom_banks
 	run jq -c '[.[] | [.enabled, .load, ."clock-frequency"]]' <<<"$output"
 	assert_output '[[true,600,100],[true,600,100]]'
 }
@@ -107,8 +107,7 @@ LONG_GRACE=(-q -global -q vcpu-stall-detector.grace-ms=10000)
 		wait \$hp
 		echo DONE; sleep 30"
 	wait_output DONE 200 >/dev/null
-	run qmp qom-get '{"path": "/machine/stall-detector", "property": "banks"}'
-	run jq -c '[.[] | [.enabled, .load]]' <<<"$output"
+	run banks_state
 	assert_output '[[true,70],[true,70],[true,70],[true,70]]'
 	[ "$(count_events VCPU_STALL)" -eq 0 ] || fail "stall during the storm"
 }

@@ -144,10 +144,9 @@ teardown() { vm_teardown; }
 @test "the host reads every bank through QOM (qom-get banks), pets rising" {
 	vm_start --smp 4 "${VIRT_ARGS[@]}" -- "$LOAD || exit 1; echo LOADED; sleep 30"
 	wait_output LOADED 60 >/dev/null
-	banks='{"path": "/machine/stall-detector", "property": "banks"}'
-	first=$(qmp qom-get "$banks")
+	first=$(qom_banks)
 	sleep $((TIMEOUT + 1))
-	second=$(qmp qom-get "$banks")
+	second=$(qom_banks)
 	run jq -c '[.[] | [.cpu, .enabled, .expired, .load, ."clock-frequency"]]' <<<"$second"
 	assert_output '[[0,true,false,40,10],[1,true,false,40,10],[2,true,false,40,10],[3,true,false,40,10]]'
 	# Every vCPU petted in between (at least twice in timeout + 1 s).

@@ -99,10 +99,9 @@ stop_qemu() {
 	start=$SECONDS
 	VMDIR=$t/dst run qmp query-status
 	assert_output --partial '"running": true'
-	banks='{"path": "/machine/stall-detector", "property": "banks"}'
-	first=$(VMDIR=$t/dst qmp qom-get "$banks")
+	first=$(VMDIR=$t/dst qom_banks)
 	sleep $((3 * TIMEOUT - (SECONDS - start)))
-	second=$(VMDIR=$t/dst qmp qom-get "$banks")
+	second=$(VMDIR=$t/dst qom_banks)
 	[ "$(VMDIR=$t/src count_events VCPU_STALL)" -eq 0 ] || fail "stall on the source"
 	[ "$(VMDIR=$t/dst count_events VCPU_STALL)" -eq 0 ] || fail "stall on the destination"
 	run jq -n --argjson a "$first" --argjson b "$second" \
@@ -124,9 +123,8 @@ stop_qemu() {
 	VMDIR=$t/src qmp stop >/dev/null
 	VMDIR=$t/src qmp migrate "{\"uri\": \"unix:$t/mig.sock\"}"
 	VMDIR=$t/src wait_migration 60
-	banks='{"path": "/machine/stall-detector", "property": "banks"}'
-	src=$(VMDIR=$t/src qmp qom-get "$banks" | jq -S .)
-	dst=$(VMDIR=$t/dst qmp qom-get "$banks" | jq -S .)
+	src=$(VMDIR=$t/src qom_banks | jq -S .)
+	dst=$(VMDIR=$t/dst qom_banks | jq -S .)
 	assert_equal "$dst" "$src"
 	run jq -c '[.[] | [.cpu, .enabled, .expired]]' <<<"$dst"
 	assert_output '[[0,true,false],[1,true,true]]'

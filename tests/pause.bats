@@ -12,12 +12,6 @@ LONG_GRACE=(-q -global -q vcpu-stall-detector.grace-ms=10000)
 STALL=/sys/module/vsd_test/parameters/stall
 YNL="ynl --spec /usr/local/share/ynl/specs/vcpu-stall.yaml --output-json"
 
-# banks_state: the host's [enabled, load] of every bank.
-banks_state() {
-	qmp qom-get '{"path": "/machine/stall-detector", "property": "banks"}' |
-		jq -c '[.[] | [.enabled, .load]]'
-}
-
 @test "pause: 3x the timeout without a stall, then resume reloads every CPU" {
 	vm_start --smp 2 "${VIRT_ARGS[@]}" -- "
 		modprobe vcpu_stall_detector || exit 1

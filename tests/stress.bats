@@ -40,8 +40,7 @@ DEV=/sys/bus/platform/drivers/vcpu_stall_detector/90c0000.vmwdt
 	assert_line --regexp '^pause rounds [1-9][0-9]*$'
 	assert_line "final 0 $TIMEOUT 1111"
 	assert_line --regexp '^pets [1-9][0-9]*$'
-	run qmp qom-get '{"path": "/machine/stall-detector", "property": "banks"}'
-	run jq -c '[.[] | [.enabled, .load]]' <<<"$output"
+	run banks_state
 	assert_output '[[true,40],[true,40],[true,40],[true,40]]'
 	[ "$(count_events VCPU_STALL)" -eq 0 ] || fail "false stall under stress"
 	refute_splat
@@ -72,8 +71,7 @@ DEV=/sys/bus/platform/drivers/vcpu_stall_detector/90c0000.vmwdt
 	run cat "$BATS_TEST_TMPDIR/out"
 	assert_line "cycles 200"
 	assert_line --regexp '^pets [1-9][0-9]* 0$'
-	run qmp qom-get '{"path": "/machine/stall-detector", "property": "banks"}'
-	run jq -c '[.[] | [.enabled, .load]]' <<<"$output"
+	run banks_state
 	assert_output '[[true,40],[true,40]]'
 	[ "$(count_events VCPU_STALL)" -eq 0 ] || fail "false stall across reloads"
 	refute_splat

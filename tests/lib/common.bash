@@ -50,6 +50,12 @@ vm_wait() {
 
 qmp() { python3 "$QMP_PY" cmd "$(vmdir)/qmp.sock" "$@"; }
 
+# qom_banks: every bank's status as the host sees it (QOM, JSON array).
+qom_banks() { qmp qom-get '{"path": "/machine/stall-detector", "property": "banks"}'; }
+
+# banks_state: the host's [enabled, load] of every bank.
+banks_state() { qom_banks | jq -c '[.[] | [.enabled, .load]]'; }
+
 # wait_event NAME TIMEOUT [KEY=VALUE...]: print the first matching event.
 wait_event() { python3 "$QMP_PY" wait "$(vmdir)/events" "$@"; }
 
