@@ -261,68 +261,69 @@ int vcpu_stall_nl_resume_doit(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
-/* Process context: a CPU event for the "events" group. */
-void vsd_nl_notify_cpu(u32 cmd, unsigned int cpu)
+/*
+ * Process context: a message for the "events" group, or NULL when nobody
+ * listens (or memory is short: events are best effort, like the uevents).
+ */
+static struct sk_buff *vsd_nl_event_new(void)
 {
-	struct sk_buff *msg;
-	void *hdr;
-
 	if (!genl_has_listeners(&vcpu_stall_nl_family, &init_net,
 				VCPU_STALL_NLGRP_EVENTS))
-		return;
-	msg = genlmsg_new(GENLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return;
-	hdr = genlmsg_put(msg, 0, 0, &vcpu_stall_nl_family, 0, cmd);
-	if (!hdr || nla_put_u32(msg, VCPU_STALL_A_CPU_ID, cpu)) {
+		return NULL;
+	return genlmsg_new(GENLMSG_DEFAULT_SIZE, GFP_KERNEL);
+}
+
+/* Process context: multicast @msg if filling it went well (@err 0). */
+static void vsd_nl_event_send(struct sk_buff *msg, int err)
+{
+	if (err) {
 		nlmsg_free(msg);
 		return;
 	}
-	genlmsg_end(msg, hdr);
 	genlmsg_multicast(&vcpu_stall_nl_family, msg, 0,
 			  VCPU_STALL_NLGRP_EVENTS, GFP_KERNEL);
+}
+
+/* Process context: a CPU event. */
+void vsd_nl_notify_cpu(u32 cmd, unsigned int cpu)
+{
+	struct sk_buff *msg = vsd_nl_event_new();
+	int err = -EMSGSIZE;
+	void *hdr;
+
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &vcpu_stall_nl_family, 0, cmd);
+	if (hdr && !nla_put_u32(msg, VCPU_STALL_A_CPU_ID, cpu)) {
+		genlmsg_end(msg, hdr);
+		err = 0;
+	}
+	vsd_nl_event_send(msg, err);
 }
 
 /* Process context: the configuration changed. */
 void vsd_nl_notify_config(struct vsd *vsd)
 {
+	struct sk_buff *msg = vsd_nl_event_new();
 	struct vsd_config cfg;
-	struct sk_buff *msg;
 
-	if (!genl_has_listeners(&vcpu_stall_nl_family, &init_net,
-				VCPU_STALL_NLGRP_EVENTS))
-		return;
-	msg = genlmsg_new(GENLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return;
 	vsd_get_config(vsd, &cfg);
-	if (vsd_nl_fill_config(msg, &cfg, 0, 0, VCPU_STALL_CMD_CONFIG_NTF)) {
-		nlmsg_free(msg);
-		return;
-	}
-	genlmsg_multicast(&vcpu_stall_nl_family, msg, 0,
-			  VCPU_STALL_NLGRP_EVENTS, GFP_KERNEL);
+	vsd_nl_event_send(msg, vsd_nl_fill_config(msg, &cfg, 0, 0,
+						  VCPU_STALL_CMD_CONFIG_NTF));
 }
 
 /* Process context: the detector paused or resumed. */
 void vsd_nl_notify_pause(const struct vsd_pause_info *info)
 {
-	struct sk_buff *msg;
+	struct sk_buff *msg = vsd_nl_event_new();
 
-	if (!genl_has_listeners(&vcpu_stall_nl_family, &init_net,
-				VCPU_STALL_NLGRP_EVENTS))
-		return;
-	msg = genlmsg_new(GENLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return;
-	if (vsd_nl_fill_pause(msg, info, 0, 0, info->paused ?
-			      VCPU_STALL_CMD_PAUSED_NTF :
-			      VCPU_STALL_CMD_RESUMED_NTF)) {
-		nlmsg_free(msg);
-		return;
-	}
-	genlmsg_multicast(&vcpu_stall_nl_family, msg, 0,
-			  VCPU_STALL_NLGRP_EVENTS, GFP_KERNEL);
+	vsd_nl_event_send(msg, vsd_nl_fill_pause(msg, info, 0, 0, info->paused ?
+						 VCPU_STALL_CMD_PAUSED_NTF :
+						 VCPU_STALL_CMD_RESUMED_NTF));
 }
 
 int vsd_nl_init(void)

@@ -44,10 +44,13 @@ apt_private_init() {
 		printf 'deb-src %s %s main\n' "$VSD_MIRROR" "$s"
 	done >>"$APT_DIR/sources.list.new"
 	mv "$APT_DIR/sources.list.new" "$APT_DIR/sources.list"
-	# Refresh at most every 6 hours: versions move, but not that fast.
-	if [ -z "$(find "$APT_DIR/lists" -maxdepth 1 -name '*Packages*' -mmin -360 -print -quit)" ]; then
+	# Refresh at most every 6 hours: versions move, but not that fast.  A
+	# stamp of our own, as apt dates its lists by the archive's Release
+	# file, which is often older than that right after an update.
+	if [ -z "$(find "$APT_DIR/updated" -mmin -360 2>/dev/null)" ]; then
 		log "updating private apt lists"
 		apt_private update -qq >/dev/null
+		touch "$APT_DIR/updated"
 	fi
 }
 

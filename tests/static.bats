@@ -2,6 +2,7 @@
 # Static checks: kernel style and warnings on every kernel we build for,
 # QEMU style on the device, shell style on the scripts.
 
+bats_require_minimum_version 1.5.0
 load lib/common
 
 setup_file() {
@@ -105,7 +106,8 @@ build_clean() {
 }
 
 @test "uapi: the header and the kernel's tables are what ynl-gen-c makes of the spec" {
-	run "$VSD_ROOT/scripts/ynl-regen.sh" --check
+	# Progress lines go to stderr; any difference is on stdout.
+	run --separate-stderr "$VSD_ROOT/scripts/ynl-regen.sh" --check
 	assert_success
 	assert_output ""
 }
