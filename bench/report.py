@@ -157,16 +157,24 @@ def false_section(d, fs):
         out.append(f"| {r['scenario']} | {r['clock']} | {r['window_s']:.0f} s | "
                    f"{r['stall_events']} | {r['events_per_hour']:.0f} | {g['softlockup']} | "
                    f"{g['hardlockup']} | {g['rcu']} | {g['vsd']} | {', '.join(notes)} |")
-        rows.setdefault(r["scenario"], {})[r["clock"]] = r["stall_events"]
-    write_dat(d, "false.dat", [(s, v.get("guest-time", 0), v.get("virtual", 0))
-                               for s, v in rows.items()])
+        row = rows.setdefault(r["scenario"], {"guest": 0})
+        row[r["clock"]] = r["stall_events"]
+        row["guest"] += g["softlockup"] + g["hardlockup"] + g["rcu"]
+    # Zero-height bars do not show: the counts go in the labels too.
+    write_dat(d, "false.dat", [
+        (f'"{s}\\n{v.get("guest-time", 0)} / {v.get("virtual", 0)} / {v["guest"]}"',
+         v.get("guest-time", 0), v.get("virtual", 0), v["guest"])
+        for s, v in rows.items()])
     png = gnuplot(d, "false",
                   "set title 'False stall events per configuration'\n"
                   "set style data histograms\nset style histogram clustered gap 1\n"
-                  "set style fill solid 0.8 border -1\nset ylabel 'VCPU_STALL events'\n"
+                  "set style fill solid 0.8 border -1\nset ylabel 'events in the window'\n"
                   "set yrange [0:*]\n"
-                  "plot 'false.dat' using 2:xtic(1) title 'clock=guest-time', "
-                  "'' using 3 title 'clock=virtual'\n")
+                  "set xlabel 'scenario: guest-time / virtual / guest kernel warnings' offset 0,-1.5\n"
+                  "set bmargin 5\nset offsets 0, 0, graph 0.3, 0\n"
+                  "plot 'false.dat' using 2:xtic(1) title 'VCPU_STALL, clock=guest-time', "
+                  "'' using 3 title 'VCPU_STALL, clock=virtual', "
+                  "'' using 4 title 'guest softlockup+hardlockup+RCU (both VMs)'\n")
     if png:
         out += ["", f"![false stalls]({png})"]
     return out
@@ -206,14 +214,19 @@ def scale_section(d, sc):
            "`stallctl status --json` (exec, dump, JSON), the CPU_GET dump on a raw generic "
            "netlink socket (bytes and messages received), and reading the same values "
            "from sysfs (one file per value).", "",
-           "| vCPUs | stallctl | netlink dump | netlink bytes (msgs) | sysfs | sysfs files | boot+run |",
-           "|---|---|---|---|---|---|---|"]
+           "| vCPUs | stallctl | netlink dump | netlink bytes (msgs) | sysfs | sysfs files | boot | boot+run |",
+           "|---|---|---|---|---|---|---|---|"]
     rows = []
     for r in sc["rows"]:
+        boot = "–" if r.get("boot_s") is None else f"{r['boot_s']:.0f} s"
+        if "error" in r:
+            out.append(f"| {r['cpus']} | {r['error']} (boot budget {r['budget_s']} s; "
+                       f"{r['console_lines']} console lines) | | | | | {boot} | |")
+            continue
         s, n, y = r["stallctl"], r["netlink"], r["sysfs"]
         out.append(f"| {r['cpus']} | {s['median_ms']:.1f} ms | {n['median_ms']:.2f} ms | "
                    f"{n['bytes']} ({n['messages']}) | {y['median_ms']:.2f} ms | {y['files']} | "
-                   f"{r['vm_seconds']:.0f} s |")
+                   f"{boot} | {r['vm_seconds']:.0f} s |")
         rows.append((r["cpus"], s["median_ms"], n["median_ms"], y["median_ms"]))
     write_dat(d, "scale.dat", rows)
     png = gnuplot(d, "scale",
