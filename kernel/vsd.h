@@ -65,6 +65,9 @@ struct vsd_pause {
 	bool suspended;
 };
 
+/* Frames of a stalled CPU's stack the NMI keeps: dump_stack()'s usual depth. */
+#define VSD_NMI_STACK_DEPTH	32
+
 /**
  * struct vsd_cpu - per-CPU state
  * @timer: pinned hrtimer that reloads this CPU's count
@@ -77,10 +80,15 @@ struct vsd_pause {
  * @max_lateness_ns: largest delay of a pet past its due time
  * @stalls: stall interrupts this CPU took
  * @dir: its sysfs status directory (set and cleared in probe/remove)
+ * @nmi_stack: where the stall NMI found this CPU (backtrace action), for
+ *	&vsd.event_work to print from a CPU that can
+ * @nmi_stack_len: entries in @nmi_stack
  *
  * Written only on the CPU itself (hrtimer, cpuhp callback, reconfiguration
  * IPI and stall interrupt, all serialised there); read anywhere with
  * READ_ONCE() by the status interfaces, so petting writes no shared line.
+ * @nmi_stack is published by setting the CPU in &vsd.stalled, and read by
+ * the event work once it cleared it.
  */
 struct vsd_cpu {
 	struct hrtimer timer;
@@ -93,6 +101,8 @@ struct vsd_cpu {
 	u64 max_lateness_ns;
 	u64 stalls;
 	struct kobject *dir;
+	unsigned long nmi_stack[VSD_NMI_STACK_DEPTH];
+	unsigned int nmi_stack_len;
 };
 
 /**
@@ -154,6 +164,8 @@ int vsd_irq_request(struct vsd *vsd);
 void vsd_irq_free(struct vsd *vsd);
 void vsd_irq_cpu_enable(struct vsd *vsd);
 void vsd_irq_cpu_disable(struct vsd *vsd);
+void vsd_nmi_save_stack(struct vsd_cpu *vc);
+void vsd_nmi_print_stack(struct vsd_cpu *vc, unsigned int cpu);
 
 /* vsd_pause.c */
 extern const struct dev_pm_ops vsd_pm_ops;

@@ -13,6 +13,8 @@
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/preempt.h>
+#include <linux/printk.h>
+#include <linux/stacktrace.h>
 
 #include "vsd.h"
 #include "vsd_compat.h"
@@ -78,4 +80,44 @@ void vsd_irq_cpu_disable(struct vsd *vsd)
 	}
 #endif
 	disable_percpu_irq(vsd->irq);
+}
+
+/**
+ * vsd_nmi_save_stack() - keep the stack the stall NMI interrupted
+ * @vc: the stalled CPU's state
+ *
+ * NMI context, on the stalled CPU.  Sets @vc->nmi_stack_len to the frames
+ * kept, for vsd_nmi_print_stack().  Without stack traces in the kernel it
+ * logs the stack itself: the log has it, the console may show it late.
+ */
+void vsd_nmi_save_stack(struct vsd_cpu *vc)
+{
+#ifdef CONFIG_STACKTRACE
+	vc->nmi_stack_len = stack_trace_save(vc->nmi_stack,
+					     ARRAY_SIZE(vc->nmi_stack), 0);
+#else
+	dump_stack();
+#endif
+}
+
+/**
+ * vsd_nmi_print_stack() - log a stall the NMI reported
+ * @vc: the stalled CPU's state, its stack saved if @vc->nmi_stack_len
+ * @cpu: the stalled CPU
+ *
+ * Process context (the event work), on a CPU that can print.  The stalled
+ * CPU cannot be asked again: it may still be stuck with interrupts off.
+ */
+void vsd_nmi_print_stack(struct vsd_cpu *vc, unsigned int cpu)
+{
+	unsigned int len = vc->nmi_stack_len;
+
+	if (!len) {
+		pr_warn("vCPU stall detector: CPU %u stalled (NMI); it may still be stuck\n",
+			cpu);
+		return;
+	}
+	pr_emerg("vCPU stall detector: CPU %u stalled (NMI); it may still be stuck; its stack at the NMI:\n",
+		 cpu);
+	stack_trace_print(vc->nmi_stack, len, 1);
 }

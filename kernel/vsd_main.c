@@ -147,8 +147,9 @@ static enum hrtimer_restart vsd_pet(struct hrtimer *timer)
  *
  * Hardirq context, or NMI where the interrupt is one, on the CPU that
  * stalled: it ran no timer interrupt for the whole timeout.  As an
- * interrupt it runs once the CPU recovered; as an NMI it may run while the
- * CPU is still stuck with interrupts off, so it reports the stuck stack.
+ * interrupt it runs once the CPU recovered and reports at once; as an NMI
+ * it may run while the CPU is still stuck with interrupts off, so it keeps
+ * the stuck stack for a healthy CPU to print (see vsd_event_work()).
  *
  * Return: IRQ_HANDLED.
  */
@@ -157,35 +158,55 @@ irqreturn_t vsd_stall_irq(int irq, void *dev_id)
 	struct vsd_cpu *vc = dev_id;
 	struct vsd *vsd = vc->vsd;
 	unsigned int cpu = smp_processor_id();
+	u32 action = READ_ONCE(vsd->config.action);
 
 	WRITE_ONCE(vc->stalls, vc->stalls + 1);
-	switch (READ_ONCE(vsd->config.action)) {
+	if (in_nmi()) {
+		/*
+		 * No printk here unless panicking: a printk on a CPU with
+		 * interrupts off leaves the console's wakeup (an irq_work)
+		 * queued on that CPU, and where consoles print from a thread
+		 * (nbcon, 6.15+) nothing reaches them until it recovers.
+		 * panic() prints in place.
+		 */
+		if (action == VCPU_STALL_ACTION_PANIC) {
+			/* nmi_panic() takes no format: name the CPU first. */
+			pr_emerg("vCPU stall detector: CPU %u stalled (NMI)\n", cpu);
+			nmi_panic(NULL, "vCPU stall detector: CPU stalled");
+		}
+		vc->nmi_stack_len = 0;
+		if (action == VCPU_STALL_ACTION_BACKTRACE) {
+			vsd_nmi_save_stack(vc);
+			set_bit(VSD_BACKTRACE_PENDING, &vsd->pending);
+		}
+		/*
+		 * No reload either: the CPU may still be stuck, and then the
+		 * host's grace period must run out; if it recovers, its timer
+		 * reloads.  The healthy CPUs' pets report it (vsd_pet()), or
+		 * the irq_work below once this CPU takes interrupts again.
+		 */
+		smp_wmb();	/* the stack before the stalled bit */
+		cpumask_set_cpu(cpu, &vsd->stalled);
+		irq_work_queue(&vsd->stall_work);
+		return IRQ_HANDLED;
+	}
+
+	switch (action) {
 	case VCPU_STALL_ACTION_PANIC:
-		if (!in_nmi())
-			panic("vCPU stall detector: CPU %u stalled\n", cpu);
-		/* nmi_panic() takes no format: name the CPU first. */
-		pr_emerg("vCPU stall detector: CPU %u stalled (NMI)\n", cpu);
-		nmi_panic(NULL, "vCPU stall detector: CPU stalled");
+		panic("vCPU stall detector: CPU %u stalled\n", cpu);
 		break;
 	case VCPU_STALL_ACTION_BACKTRACE:
 		/* From the interrupt: the stack shows where the CPU was stuck. */
-		pr_emerg("vCPU stall detector: CPU %u stalled%s\n", cpu,
-			 in_nmi() ? " (NMI)" : "");
+		pr_emerg("vCPU stall detector: CPU %u stalled\n", cpu);
 		dump_stack();
 		set_bit(VSD_BACKTRACE_PENDING, &vsd->pending);
 		break;
 	default:
-		pr_warn("vCPU stall detector: CPU %u stalled%s\n", cpu,
-			in_nmi() ? " (NMI)" : "");
+		pr_warn("vCPU stall detector: CPU %u stalled\n", cpu);
 		break;
 	}
-	/*
-	 * Back to petting: the reload ends the stall before the host acts.
-	 * Not from an NMI: the CPU may still be stuck, and then the host's
-	 * grace period must run out; if it recovers, its timer reloads.
-	 */
-	if (!in_nmi())
-		vsd_write(vsd, cpu, VCPU_STALL_REG_LOAD_CNT, vc->ticks);
+	/* Back to petting: the reload ends the stall before the host acts. */
+	vsd_write(vsd, cpu, VCPU_STALL_REG_LOAD_CNT, vc->ticks);
 	cpumask_set_cpu(cpu, &vsd->stalled);
 	irq_work_queue(&vsd->stall_work);
 	return IRQ_HANDLED;
@@ -243,13 +264,9 @@ static void vsd_event_work(struct work_struct *work)
 		envp[2] = NULL;
 		kobject_uevent_env(&vsd->dev->kobj, KOBJ_CHANGE, envp);
 		vsd_nl_notify_cpu(VCPU_STALL_CMD_STALL_NTF, cpu);
-		/*
-		 * The NMI's own lines wait in the log buffer for a CPU that
-		 * can print: this one.
-		 */
+		/* The NMI said nothing (see vsd_stall_irq()): say it here. */
 		if (vsd->nmi)
-			pr_warn("vCPU stall detector: CPU %u stalled, reported by NMI; it may still be stuck\n",
-				cpu);
+			vsd_nmi_print_stack(per_cpu_ptr(vsd->cpus, cpu), cpu);
 	}
 }
 

@@ -21,14 +21,21 @@ setup_file() {
 
 # hard_lockup [vm-run args]: interrupts off on CPU 1 for 120 s, action
 # backtrace; the host pauses the VM when its grace period (10 s) runs out.
+# Quiet: nothing printed on CPU 1 just before (see vsd_test.c's stall_fn()).
+# 8 s into the stall CPU 0 copies the kernel log to the output.
 hard_lockup() {
 	vm_start --smp 2 "${VIRT_ARGS[@]}" -q -global -q vcpu-stall-detector.grace-ms=10000 \
 		-q -action -q watchdog=pause "$@" -- "
 		$LOAD || exit 1
 		dmesg | grep -o 'stall NMI\|stall interrupt'
+		grep -qx 'pr/.*' /proc/[0-9]*/comm && echo 'console thread'
 		echo backtrace > $DEV/stall_action
 		echo READY
-		echo '1 120000' > /sys/module/vsd_test/parameters/stall
+		echo '1 120000 quiet' > /sys/module/vsd_test/parameters/stall
+		sleep 8
+		echo LOG
+		dmesg
+		echo END
 		sleep 300"
 	wait_output READY 120 >/dev/null
 	wait_event WATCHDOG 60 >/dev/null
@@ -36,14 +43,24 @@ hard_lockup() {
 
 @test "nmi: a CPU stuck with interrupts off reports its stack by NMI before the host acts" {
 	hard_lockup -a irqchip.gicv3_pseudo_nmi=1
-	# The host paused the VM: the console holds all the guest said before.
+	local report="vCPU stall detector: CPU 1 stalled (NMI); it may still be stuck; its stack at the NMI:"
+	# CPU 0 reported it (event, uevent, these lines: the NMI kept CPU 1's
+	# stack) while CPU 1 was stuck, and before the host acted.
 	run cat "$BATS_TEST_TMPDIR/out"
 	assert_line "stall NMI"
-	run cat "$BATS_TEST_TMPDIR/console"
-	assert_output --partial "vCPU stall detector: CPU 1 stalled (NMI)"
+	assert_line END
+	assert_output --partial "$report"
 	assert_output --partial "stall_fn"
-	# CPU 0 reported it (event, uevent, this line) while CPU 1 was stuck.
-	assert_output --partial "vCPU stall detector: CPU 1 stalled, reported by NMI"
+	# The console too: the host paused the VM, the console holds all the
+	# guest printed before.  Except where consoles print from a thread
+	# (nbcon, 6.15+): the scheduler may have put that thread on the stuck
+	# CPU, and only the kernel's own emergency reports (RCU stall, lockups)
+	# print in place; a module cannot enter that mode.
+	if ! grep -qx 'console thread' "$BATS_TEST_TMPDIR/out"; then
+		run cat "$BATS_TEST_TMPDIR/console"
+		assert_output --partial "$report"
+		assert_output --partial "stall_fn"
+	fi
 	# From the NMI the driver does not reload: the host saw the stall through.
 	[ "$(count_events VCPU_STALL)" -ge 1 ] || fail "no VCPU_STALL"
 }
@@ -52,6 +69,8 @@ hard_lockup() {
 	hard_lockup
 	run cat "$BATS_TEST_TMPDIR/out"
 	assert_line "stall interrupt"
+	assert_line END
+	refute_output --partial "vCPU stall detector: CPU 1 stalled"
 	run cat "$BATS_TEST_TMPDIR/console"
 	refute_output --partial "vCPU stall detector: CPU 1 stalled"
 }

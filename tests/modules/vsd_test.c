@@ -4,7 +4,8 @@
  *
  * Writing "CPU MS" to /sys/module/vsd_test/parameters/stall spins on CPU
  * with interrupts disabled for MS milliseconds, so that CPU's timers stop
- * and its count runs down.  Writing anything to .../stray makes accesses the
+ * and its count runs down; "CPU MS quiet" does so without its first line
+ * (see stall_fn()).  Writing anything to .../stray makes accesses the
  * device must reject (bad widths, a read-only register, banks past the last
  * CPU); all naturally aligned, as the CPU faults unaligned device accesses
  * before they reach the device.  Reading .../banks dumps every bank of the device,
@@ -18,6 +19,7 @@
 #include <linux/module.h>
 #include <linux/of.h>
 #include <linux/of_address.h>
+#include <linux/string.h>
 
 #include <misc/vcpu_stall_detector.h>
 
@@ -27,6 +29,7 @@ static resource_size_t window;
 struct stall_req {
 	unsigned int cpu;
 	unsigned int ms;
+	bool quiet;
 };
 
 static int stall_fn(void *data)
@@ -36,8 +39,15 @@ static int stall_fn(void *data)
 	unsigned long flags;
 
 	local_irq_save(flags);
-	/* Printed with interrupts off: its timestamp is the stall's start. */
-	pr_info("vsd_test: CPU %u: interrupts off for %u ms\n", req->cpu, ms);
+	/*
+	 * Printed with interrupts off: its timestamp is the stall's start.
+	 * Where consoles print from a thread (nbcon), its wakeup then waits
+	 * on this CPU, and the console stays silent until the stall ends:
+	 * "quiet" leaves the console to the other CPUs.
+	 */
+	if (!req->quiet)
+		pr_info("vsd_test: CPU %u: interrupts off for %u ms\n",
+			req->cpu, ms);
 	while (ms--)
 		mdelay(1);
 	local_irq_restore(flags);
@@ -51,8 +61,11 @@ static int stall_set(const char *val, const struct kernel_param *kp)
 	struct stall_req *req;
 	struct task_struct *t;
 	unsigned int cpu, ms;
+	char word[8] = "";
+	int n;
 
-	if (sscanf(val, "%u %u", &cpu, &ms) != 2 || ms > 600000)
+	n = sscanf(val, "%u %u %7s", &cpu, &ms, word);
+	if (n < 2 || (n == 3 && strcmp(word, "quiet")) || ms > 600000)
 		return -EINVAL;
 	if (cpu >= nr_cpu_ids || !cpu_online(cpu))
 		return -ENODEV;
@@ -61,6 +74,7 @@ static int stall_set(const char *val, const struct kernel_param *kp)
 		return -ENOMEM;
 	req->cpu = cpu;
 	req->ms = ms;
+	req->quiet = n == 3;
 	t = kthread_run_on_cpu(stall_fn, req, cpu, "vsd_stall/%u");
 	if (IS_ERR(t)) {
 		kfree(req);
