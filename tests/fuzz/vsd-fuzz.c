@@ -320,6 +320,19 @@ static int read_knob(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* Write @val to the file @path: 0, or -1 with errno set. */
+static int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
 /* Does an accepted write @val show in @after, what the knob reads now? */
 static bool reads_back(const char *knob, const char *val, const char *after)
 {
@@ -354,6 +367,15 @@ static int fuzz_sysfs(const char *dir, unsigned long count, uint64_t seed)
 	for (size_t k = 0; k < ARRAY_SIZE(knobs); k++) {
 		char path[512], before[64], after[64], val[80];
 
+		/*
+		 * Each knob starts resumed: a pause deadline the previous one
+		 * set would otherwise run out while this one is checked.
+		 */
+		snprintf(path, sizeof(path), "%s/paused", dir);
+		if (write_str(path, "0")) {
+			fprintf(stderr, "vsd-fuzz: cannot resume through %s: %m\n", path);
+			return 1;
+		}
 		snprintf(path, sizeof(path), "%s/%s", dir, knobs[k]);
 		for (unsigned long i = 0; i < count; i++) {
 			size_t len;
