@@ -244,8 +244,8 @@ static void vsd_event_work(struct work_struct *work)
 
 	/*
 	 * trigger_all_cpu_backtrace() is not for modules: ask every CPU but
-	 * those that reported, whose stacks are in the log already and which
-	 * may still be stuck.
+	 * those that reported, which may still be stuck; their stacks are in
+	 * the log already, or (NMI) saved and logged below.
 	 */
 	if (test_and_clear_bit(VSD_BACKTRACE_PENDING, &vsd->pending))
 		on_each_cpu_cond(vsd_not_stalled, vsd_show_cpu, &vsd->stalled,
