@@ -509,35 +509,64 @@ static int no_seq_check(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-int vsd_monitor(struct vsd_nl *nl, const struct monitor_ops *ops, void *arg)
+/*
+ * Events arrive on a socket of their own (@sk), subscribed to nlctrl's
+ * notifications before the family and its group are looked up again on
+ * nl->sk: an rmmod after that is heard (CTRL_CMD_DELFAMILY), one before it
+ * fails the lookup, and a reload in between cannot leave us listening to a
+ * family id that is gone.  On nl->sk, a notification could land between a
+ * request and its answer.
+ */
+static int subscribe(struct vsd_nl *nl, struct nl_sock *sk)
 {
-	struct monitor m = { nl, ops, arg, 0 };
-	struct nl_cb *cb;
-	int grp, err;
+	int family, grp, err;
 
-	nl->why[0] = '\0';
-	grp = genl_ctrl_resolve_grp(nl->sk, VCPU_STALL_FAMILY_NAME,
-				    VCPU_STALL_MCGRP_EVENTS);
-	if (grp == -NLE_OBJ_NOTFOUND)
-		return -ENOENT;
-	if (grp < 0)
-		return libnl_error(nl, grp);
-	err = nl_socket_add_membership(nl->sk, grp);
+	err = nl_connect(sk, NETLINK_GENERIC);
 	if (err)
 		return libnl_error(nl, err);
 	/* Hearing of rmmod is a bonus: go on without it. */
 	grp = genl_ctrl_resolve_grp(nl->sk, "nlctrl", "notify");
 	if (grp >= 0)
-		nl_socket_add_membership(nl->sk, grp);
+		nl_socket_add_membership(sk, grp);
+
+	family = genl_ctrl_resolve(nl->sk, VCPU_STALL_FAMILY_NAME);
+	grp = family < 0 ? family :
+	      genl_ctrl_resolve_grp(nl->sk, VCPU_STALL_FAMILY_NAME,
+				    VCPU_STALL_MCGRP_EVENTS);
+	if (grp == -NLE_OBJ_NOTFOUND)
+		return -ENOENT;
+	if (grp < 0)
+		return libnl_error(nl, grp);
+	nl->family = family;
+	err = nl_socket_add_membership(sk, grp);
+	return err ? libnl_error(nl, err) : 0;
+}
+
+int vsd_monitor(struct vsd_nl *nl, const struct monitor_ops *ops, void *arg)
+{
+	struct monitor m = { nl, ops, arg, 0 };
+	struct nl_sock *sk;
+	struct nl_cb *cb;
+	int err;
+
+	nl->why[0] = '\0';
+	sk = nl_socket_alloc();
+	if (!sk)
+		return -ENOMEM;
+	m.ret = subscribe(nl, sk);
+	if (m.ret)
+		goto out;
 
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
-	if (!cb)
-		return -ENOMEM;
+	if (!cb) {
+		m.ret = -ENOMEM;
+		goto out;
+	}
 	/* Notifications carry no sequence number of ours. */
 	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, monitor_cb, &m);
 	for (;;) {
-		err = nl_recvmsgs(nl->sk, cb);
+		err = nl_recvmsgs(sk, cb);
 		if (m.ret)
 			break;
 		if (err == -NLE_NOMEM) {
@@ -552,5 +581,7 @@ int vsd_monitor(struct vsd_nl *nl, const struct monitor_ops *ops, void *arg)
 		}
 	}
 	nl_cb_put(cb);
+out:
+	nl_socket_free(sk);
 	return m.ret;
 }
