@@ -156,12 +156,12 @@ rm -rf "$sysroot"
 # The kernel unpacks concatenated archives one after the other.
 cat "$build/base.cpio" "$pycpio" "$syscpio" >"$build/initramfs.cpio.tmp"
 mv "$build/initramfs.cpio.tmp" "$build/initramfs.cpio"
-rm -f "$build/base.cpio"
 
 cat >"$build/guest.env" <<EOT
 VSD_KERNEL=$kroot/boot/vmlinuz-$kver
 VSD_KVER=$kver
 VSD_INITRAMFS=$build/initramfs.cpio
 VSD_MODULES=$build/modules-$kver
+VSD_INITRAMFS_PARTS="$build/base.cpio $pycpio $syscpio"
 EOT
 log "guest ready: kernel $kver"

@@ -27,7 +27,7 @@ pkgs=(
 	# toolchains
 	build-essential gcc-12-aarch64-linux-gnu gcc-aarch64-linux-gnu
 	binutils-aarch64-linux-gnu bc bison flex libssl-dev libelf-dev dwarves
-	kmod cpio xz-utils zstd rsync file
+	kmod cpio xz-utils zstd rsync file erofs-utils
 	# archive handling
 	dpkg-dev devscripts
 	# QEMU build

@@ -95,6 +95,9 @@ build_clean() {
 	assert_success
 	run shellcheck -s bash tests/lib/common.bash
 	assert_success
+	# The guest's init scripts run under busybox sh.
+	run shellcheck -s sh tests/guest/init tests/guest/init-overlay
+	assert_success
 }
 
 @test "python: pyflakes is clean on the benchmarks, the test helpers and the tools" {
