@@ -30,10 +30,11 @@ guest: setup
 guest-debug: guest
 	@scripts/build-debug-guest.sh $(DEBUG_SUITE)
 
-# Every test: static checks (style, warnings, DT), the VM suite, then the
-# pseudo-NMI tests and the driver's hammering suites on the debug kernel.
+# Every test: static checks (style, warnings, DT), the image, detection
+# timings and benchmark smoke run on Debian's kernel, then every VM suite
+# and the pseudo-NMI tests on the debug kernel, failing on any splat.
 check: all guest-debug
-	@tests/run static vm debug-quick
+	@tests/run static vm-quick debug
 
 check-static: all
 	@tests/run static
