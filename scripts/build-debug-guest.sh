@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The debug guest: the debug kernel (build-debug-kernel.sh), our modules
 # built against it, and the test guest's tree (build-guest.sh's, which must
-# exist) with those modules, on a read-only disk.  Writes build/guest-debug.env, which
-# tests/vm-run uses when VSD_GUEST_ENV points at it.
+# exist) with those modules, on a read-only disk.  Writes
+# build/guest-debug.env, which tests/vm-run uses when VSD_GUEST_ENV points
+# at it.
 # Usage: build-debug-guest.sh [SUITE]
 set -euo pipefail
 # shellcheck source=common.sh

@@ -153,8 +153,10 @@ if [ ! -e "$syscpio" ]; then
 fi
 rm -rf "$sysroot"
 
-# The kernel unpacks concatenated archives one after the other.
-cat "$build/base.cpio" "$pycpio" "$syscpio" >"$build/initramfs.cpio.tmp"
+# The kernel unpacks concatenated archives one after the other; the debug
+# guest unpacks the same parts onto its disk (build-debug-guest.sh).
+parts=("$build/base.cpio" "$pycpio" "$syscpio")
+cat "${parts[@]}" >"$build/initramfs.cpio.tmp"
 mv "$build/initramfs.cpio.tmp" "$build/initramfs.cpio"
 
 cat >"$build/guest.env" <<EOT
@@ -162,6 +164,6 @@ VSD_KERNEL=$kroot/boot/vmlinuz-$kver
 VSD_KVER=$kver
 VSD_INITRAMFS=$build/initramfs.cpio
 VSD_MODULES=$build/modules-$kver
-VSD_INITRAMFS_PARTS="$build/base.cpio $pycpio $syscpio"
+VSD_INITRAMFS_PARTS="${parts[*]}"
 EOT
 log "guest ready: kernel $kver"
