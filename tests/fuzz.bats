@@ -2,13 +2,13 @@
 # Fuzzing from inside the guest (tests/fuzz/vsd-fuzz.c): 100,000 random and
 # malformed generic netlink messages as root and as many as an
 # unprivileged user, and random writes to every sysfs knob.  The kernel log
-# must stay clean and the driver must work afterwards.
+# must stay clean and the driver must work afterwards.  Both cases run in
+# one arm64 VM (tests/lib/session.bash).  Platforms: every one.
 
 load lib/common
 
 teardown() { vm_teardown; }
-
-DEV=/sys/bus/platform/drivers/vcpu_stall_detector/90c0000.vmwdt
+teardown_file() { session_end; }
 # Messages per caller: 100,000; the debug kernel's run (tests/run
 # debug-quick), ten times slower under KASAN and lockdep, sends fewer.
 COUNT=${VSD_FUZZ_COUNT:-100000}
@@ -19,7 +19,8 @@ setup_file() {
 }
 
 @test "fuzz: 100,000 netlink messages (fewer on the debug kernel) as root and as a user, only answers, no splat" {
-	vm_start --smp 2 "${VIRT_ARGS[@]}" -f "$FUZZ" --timeout 900 -- "
+	session "${STD_VM[@]}" -f "$FUZZ"
+	gx "
 		modprobe vcpu_stall_detector || exit 1
 		# The fuzzer never asks for panic; a stall it causes only notifies.
 		echo notify > $DEV/stall_action
@@ -31,10 +32,8 @@ setup_file() {
 		echo 0 > $DEV/paused && echo $TIMEOUT > $DEV/timeout_sec && echo $FREQ > $DEV/clock_freq_hz || exit 1
 		p=\$(cat $DEV/cpus/cpu1/pets); sleep $((TIMEOUT + 1))
 		echo \"pets \$((\$(cat $DEV/cpus/cpu1/pets) - p))\"
-		rmmod vcpu_stall_detector && modprobe vcpu_stall_detector && echo reloaded
-		echo DONE; sleep 30"
-	wait_output DONE 880 >/dev/null
-	run cat "$BATS_TEST_TMPDIR/out"
+		rmmod vcpu_stall_detector && modprobe vcpu_stall_detector && echo reloaded" 880
+	assert_success
 	assert_line "user rc=0"
 	assert_line "root rc=0"
 	assert_line --regexp "^netlink user: sent $COUNT, .* \\([1-9][0-9]* denied\\), .*unanswered 0, violations 0\$"
@@ -43,11 +42,12 @@ setup_file() {
 	assert_line "user left $TIMEOUT $FREQ notify paused 0 (was $TIMEOUT $FREQ notify paused 0)"
 	assert_line --regexp '^pets [1-9][0-9]*$'
 	assert_line reloaded
-	refute_splat
+	refute_splat <(case_console)
 }
 
 @test "fuzz: random writes to every sysfs knob: refused ones change nothing" {
-	run "$VM_RUN" --smp 2 "${VIRT_ARGS[@]}" -f "$FUZZ" --console "$BATS_TEST_TMPDIR/console" -- "
+	session "${STD_VM[@]}" -f "$FUZZ"
+	gx "
 		modprobe vcpu_stall_detector || exit 1
 		echo notify > $DEV/stall_action
 		./vsd-fuzz sysfs $DEV 2000 9; echo \"rc=\$?\"
@@ -59,5 +59,5 @@ setup_file() {
 	assert_line rc=0
 	assert_line --regexp '^sysfs: refused [1-9][0-9]*, accepted [1-9][0-9]*, violations 0$'
 	refute_output --partial "user wrote"
-	refute_splat "$BATS_TEST_TMPDIR/console"
+	refute_splat <(case_console)
 }

@@ -2,17 +2,22 @@
 # What the guest image carries besides busybox and our modules (see
 # scripts/build-guest.sh): glibc and the libraries our tools link against,
 # python3 with PyYAML and jsonschema, the kernel's YNL CLI with our spec.
-# Real arm64 VMs.
+# The cases share one arm64 VM (tests/lib/session.bash).  Platforms: every
+# one (LIBDIR is the guest's multiarch directory).
 
 load lib/common
 
 teardown() { vm_teardown; }
+teardown_file() { session_end; }
+
+GUEST_VM=(--smp 2 "${DEV_ARGS[@]}")
 
 SPEC=/usr/local/share/ynl/specs/vcpu-stall.yaml
 LIBDIR=/lib/aarch64-linux-gnu
 
 @test "dynamically linked arm64 programs run: glibc and the tools' libraries resolve" {
-	run "$VM_RUN" -- "
+	session "${GUEST_VM[@]}"
+	gx "
 		$LIBDIR/libc.so.6 | head -n 1 || exit 1
 		for l in libnl-genl-3.so.200 libudev.so.1 libsmartcols.so.1; do
 			/lib/ld-linux-aarch64.so.1 --list $LIBDIR/\$l || exit 1
@@ -27,7 +32,8 @@ LIBDIR=/lib/aarch64-linux-gnu
 }
 
 @test "stallctl, when the image has it, finds every library it needs" {
-	run "$VM_RUN" -- '
+	session "${GUEST_VM[@]}"
+	gx '
 		[ -x /usr/bin/stallctl ] || exit 77
 		/lib/ld-linux-aarch64.so.1 --list /usr/bin/stallctl'
 	[ "$status" -ne 77 ] || skip "no stallctl in the image"
@@ -36,7 +42,8 @@ LIBDIR=/lib/aarch64-linux-gnu
 }
 
 @test "python3 imports yaml and jsonschema, and they work" {
-	run "$VM_RUN" -- "python3 -c '
+	session "${GUEST_VM[@]}"
+	gx "python3 -c '
 import yaml, jsonschema
 doc = yaml.safe_load(\"timeout-sec: 4\")
 jsonschema.validate(doc, {\"type\": \"object\", \"properties\": {\"timeout-sec\": {\"type\": \"integer\"}}})
@@ -51,7 +58,8 @@ print(doc)'"
 }
 
 @test "ynl: our spec validates against its schema, lists our ops and talks to the driver" {
-	run "$VM_RUN" "${DEV_ARGS[@]}" -- "
+	session "${GUEST_VM[@]}"
+	gx "
 		modprobe vcpu_stall_detector || exit 1
 		ynl --spec $SPEC --list-ops || exit 1
 		ynl --spec $SPEC --do config-get --output-json"

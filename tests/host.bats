@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # What the host does to a VM: the clock a count falls by, stopping QEMU,
-# overcommitting it, migrating it.  Real arm64 VMs.
+# overcommitting it, migrating it.  Each case boots its own VMs: what it
+# tests happens on the host.  Its figures are timings (host contention):
+# tests/run runs it alone.  Platforms: every one.
 
 load lib/common
 
@@ -94,13 +96,16 @@ stop_qemu() {
 		sleep 600"
 	VMDIR=$t/dst vm_start --smp 2 "${DEV_ARGS[@]}" --incoming "unix:$t/mig.sock" -- true
 	VMDIR=$t/src wait_output LOADED 60 >/dev/null
+	VMDIR=$t/dst wait_listening "$t/mig.sock" 60
 	VMDIR=$t/src qmp migrate "{\"uri\": \"unix:$t/mig.sock\"}"
 	VMDIR=$t/src wait_migration 60
 	start=$SECONDS
 	VMDIR=$t/dst run qmp query-status
 	assert_output --partial '"running": true'
 	first=$(VMDIR=$t/dst qom_banks)
-	sleep $((3 * TIMEOUT - (SECONDS - start)))
+	# 3x the timeout after the migration completed (never a negative sleep).
+	local left=$((3 * TIMEOUT - (SECONDS - start)))
+	[ "$left" -le 0 ] || sleep "$left"
 	second=$(VMDIR=$t/dst qom_banks)
 	[ "$(VMDIR=$t/src count_events VCPU_STALL)" -eq 0 ] || fail "stall on the source"
 	[ "$(VMDIR=$t/dst count_events VCPU_STALL)" -eq 0 ] || fail "stall on the destination"
@@ -120,6 +125,7 @@ stop_qemu() {
 	VMDIR=$t/dst vm_start --smp 2 "${DEV_ARGS[@]}" -q -action -q watchdog=none \
 		--incoming "unix:$t/mig.sock" -- true
 	VMDIR=$t/src wait_event VCPU_STALL 60 cpu-index=1 >/dev/null
+	VMDIR=$t/dst wait_listening "$t/mig.sock" 60
 	VMDIR=$t/src qmp stop >/dev/null
 	VMDIR=$t/src qmp migrate "{\"uri\": \"unix:$t/mig.sock\"}"
 	VMDIR=$t/src wait_migration 60

@@ -2,7 +2,8 @@
 # The migration helper (tools/migrate/vsd-migrate) end to end: Debian's
 # qemu-guest-agent in the guest over virtio-serial, a real migration between
 # two QEMU processes; its failure path; and the guest-side hook scripts
-# (tools/hooks).
+# (tools/hooks).  Each case boots its own VMs: migration is host-side.
+# Platforms: every one.
 
 load lib/common
 
@@ -24,6 +25,8 @@ start_pair() {
 	VMDIR=$t/dst vm_start --smp 2 "${VIRT_ARGS[@]}" --qga "$t/dst-qga.sock" -f "$QGA_START" \
 		--incoming "${DEST_URI:-unix:$t/mig.sock}" -- true
 	VMDIR=$t/src wait_output READY 90 >/dev/null
+	local uri=${DEST_URI:-unix:$t/mig.sock}
+	VMDIR=$t/dst wait_listening "${uri#unix:}" 60
 }
 
 @test "vsd-migrate: pause by the guest agent, migrate, resume on the destination, no stall" {
@@ -86,7 +89,7 @@ start_pair() {
 }
 
 @test "guest hooks: pre-migrate pauses with a deadline (stallctl or sysfs), post-migrate resumes" {
-	run "$VM_RUN" --smp 2 "${VIRT_ARGS[@]}" -f "$VSD_ROOT/tools/hooks" -- "
+	run "$VM_RUN" --smp 2 "${VIRT_ARGS[@]}" -f "$VSD_ROOT/tools/hooks" -- "$GUEST_LIB
 		modprobe vcpu_stall_detector || exit 1
 		h=./hooks
 		\$h/vcpu-stall-pre-migrate 90s; echo \"pre rc=\$?\"
@@ -99,7 +102,7 @@ start_pair() {
 		mv /usr/bin/stallctl /tmp/
 		VCPU_STALL_PAUSE_FOR=1500ms \$h/vcpu-stall-pre-migrate; echo \"sysfs rc=\$?\"
 		echo \"state \$(cat $DEV/paused) \$(cat $DEV/pause_source)\"
-		sleep 3
+		wait_until 10 'resume at the deadline' grep -qx 0 $DEV/paused
 		echo \"deadline \$(cat $DEV/paused)\"
 		rmmod vcpu_stall_detector
 		\$h/vcpu-stall-post-migrate; echo \"none rc=\$?\""

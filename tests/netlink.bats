@@ -1,16 +1,20 @@
 #!/usr/bin/env bats
 # The vcpu-stall generic netlink family, driven by the kernel's own YNL CLI
-# with our spec (uapi/netlink/vcpu-stall.yaml) in real arm64 VMs.
+# with our spec (uapi/netlink/vcpu-stall.yaml) in real arm64 VMs: cases
+# share one (tests/lib/session.bash) but the large dump's 64-vCPU VM.
+# Platforms: every one.
 
 load lib/common
 
 teardown() { vm_teardown; }
+teardown_file() { session_end; }
 
 SPEC=/usr/local/share/ynl/specs/vcpu-stall.yaml
 YNL="ynl --spec $SPEC --output-json"
 
 @test "netlink: cpu-get for one CPU and a dump of all, config-get and config-set" {
-	run "$VM_RUN" --smp 4 "${VIRT_ARGS[@]}" -- "
+	session "${STD_VM[@]}"
+	gx "
 		modprobe vcpu_stall_detector || exit 1
 		echo 0 > /sys/devices/system/cpu/cpu3/online
 		sleep $((TIMEOUT + 1))
@@ -50,7 +54,8 @@ YNL="ynl --spec $SPEC --output-json"
 }
 
 @test "netlink: bad requests get an extack error and change nothing" {
-	run "$VM_RUN" --smp 2 "${VIRT_ARGS[@]}" -- "
+	session "${STD_VM[@]}"
+	gx "
 		modprobe vcpu_stall_detector || exit 1
 		set_cfg() { $YNL --do config-set --json \"\$1\"; echo \"rc=\$?\"; }
 		set_cfg '{\"timeout-sec\": 0}'
@@ -70,7 +75,8 @@ YNL="ynl --spec $SPEC --output-json"
 }
 
 @test "netlink: config-set needs CAP_NET_ADMIN; reading does not" {
-	run "$VM_RUN" --smp 2 "${VIRT_ARGS[@]}" -- "
+	session "${STD_VM[@]}"
+	gx "
 		modprobe vcpu_stall_detector || exit 1
 		su user -s /bin/sh -c \"$YNL --do config-set --json '{\\\"timeout-sec\\\": 5}'\"
 		echo \"rc=\$?\"
@@ -82,14 +88,12 @@ YNL="ynl --spec $SPEC --output-json"
 }
 
 @test "netlink: the events group carries config, CPU offline/online and stall" {
-	run "$VM_RUN" --smp 2 "${VIRT_ARGS[@]}" -q -global -q vcpu-stall-detector.grace-ms=10000 -- "
+	session "${STD_VM[@]}"
+	gx "
 		modprobe vcpu_stall_detector && modprobe vsd_test || exit 1
 		$YNL --subscribe events --sleep $((TIMEOUT + 10)) > /tmp/ntf &
 		# Python under TCG takes seconds to start: wait for the membership.
-		for i in \$(seq 300); do
-			awk '\$2 == 16 && \$4 != \"00000000\" { f = 1 } END { exit !f }' /proc/net/netlink && break
-			sleep 0.1
-		done
+		wait_nl \$! 16 'ynl --subscribe events' || exit 1
 		echo notify > /sys/bus/platform/drivers/vcpu_stall_detector/90c0000.vmwdt/stall_action
 		echo 0 > /sys/devices/system/cpu/cpu1/online
 		echo 1 > /sys/devices/system/cpu/cpu1/online

@@ -4,6 +4,8 @@
 # the driver takes the stall PPI as an NMI, so a CPU stuck with interrupts
 # off for good reports its own stack before the host acts; without it the
 # driver falls back to a normal interrupt, which such a CPU never takes.
+# Each case boots its own VM (their kernel command lines differ, and each
+# ends paused by the host).  Platforms: arm64-dt-debug only.
 
 load lib/common
 
@@ -12,9 +14,12 @@ teardown() { vm_teardown; }
 DEV=/sys/bus/platform/drivers/vcpu_stall_detector/90c0000.vmwdt
 
 setup_file() {
-	export VSD_GUEST_ENV=$VSD_ROOT/build/guest-debug.env
-	[ -r "$VSD_GUEST_ENV" ] || {
-		echo "# $VSD_GUEST_ENV missing: run 'make guest-debug' first" >&3
+	[ "${VSD_PLATFORM:-}" = arm64-dt-debug ] || {
+		echo "# nmi.bats runs on VSD_PLATFORM=arm64-dt-debug (the kernel that exports the per-CPU NMI API)" >&3
+		return 1
+	}
+	[ -r "$PLATFORM_GUEST_ENV" ] || {
+		echo "# $PLATFORM_GUEST_ENV missing: run 'make guest-debug' first" >&3
 		return 1
 	}
 }

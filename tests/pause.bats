@@ -1,22 +1,24 @@
 #!/usr/bin/env bats
 # Pause and resume in the driver: sysfs and netlink requests, deadlines,
-# CPU hotplug, module removal, system sleep and a request storm.  Real
-# arm64 VMs; the host's view of each bank comes from QMP.
+# CPU hotplug, module removal, system sleep and a request storm.  Cases
+# share one arm64 VM (tests/lib/session.bash); the host's view of each bank
+# comes from QMP.  Platforms: every one.
 
 load lib/common
 
 teardown() { vm_teardown; }
+teardown_file() { session_end; }
 
-DEV=/sys/bus/platform/drivers/vcpu_stall_detector/90c0000.vmwdt
-LONG_GRACE=(-q -global -q vcpu-stall-detector.grace-ms=10000)
 STALL=/sys/module/vsd_test/parameters/stall
 YNL="ynl --spec /usr/local/share/ynl/specs/vcpu-stall.yaml --output-json"
 
 @test "pause: 3x the timeout without a stall, then resume reloads every CPU" {
-	vm_start --smp 2 "${VIRT_ARGS[@]}" -- "
+	session "${STD_VM[@]}"
+	gx_start "
 		modprobe vcpu_stall_detector || exit 1
 		uevent env > /tmp/uevents &
-		cd $DEV; sleep 1
+		wait_nl \$! 15 'the uevent listener' || exit 1
+		cd $DEV
 		echo 1 > paused || exit 1
 		echo \"paused \$(cat paused) \$(cat pause_source) \$(cat pause_remaining_ms) \$(cat cpus/cpu*/enabled | tr -d '\n')\"
 		p0=\$(cat cpus/cpu0/pets) p1=\$(cat cpus/cpu1/pets)
@@ -30,19 +32,19 @@ YNL="ynl --spec /usr/local/share/ynl/specs/vcpu-stall.yaml --output-json"
 		sleep $((TIMEOUT + 1))
 		echo \"pets after \$((\$(cat cpus/cpu0/pets) - p0)) \$((\$(cat cpus/cpu1/pets) - p1))\"
 		grep -E '^VCPU_STALL_(EVENT|REASON|SOURCE)=' /tmp/uevents | tr '\n' ' '; echo
-		echo DONE; sleep 30"
+		echo DONE"
 	wait_output PAUSED 60 >/dev/null
 	# The host sees every bank disabled.
 	run banks_state
-	assert_output '[[false,40],[false,40]]'
+	assert_output '[[false,40],[false,40],[false,40],[false,40]]'
 	wait_output RESUMED $((4 * TIMEOUT + 30)) >/dev/null
 	run banks_state
-	assert_output '[[true,40],[true,40]]'
-	wait_output DONE 60 >/dev/null
-	run cat "$BATS_TEST_TMPDIR/out"
-	assert_line "paused 1 sysfs 0 00"
+	assert_output '[[true,40],[true,40],[true,40],[true,40]]'
+	gx_wait 60
+	assert_success
+	assert_line "paused 1 sysfs 0 0000"
 	assert_line "pets moved 0 0"
-	assert_line "resumed 0 none 11"
+	assert_line "resumed 0 none 1111"
 	assert_line --regexp '^pets after [1-9][0-9]* [1-9][0-9]*$'
 	# One event per change: the repeated writes were idempotent.
 	assert_line "VCPU_STALL_EVENT=paused VCPU_STALL_REASON=request VCPU_STALL_SOURCE=sysfs VCPU_STALL_EVENT=resumed VCPU_STALL_REASON=request "
@@ -52,14 +54,12 @@ YNL="ynl --spec /usr/local/share/ynl/specs/vcpu-stall.yaml --output-json"
 @test "deadline: a netlink pause with a deadline resumes by itself" {
 	# The deadline outlasts ynl's start (seconds under TCG, more on the
 	# debug kernel); the resume is then awaited, not timed.
-	run "$VM_RUN" --smp 2 "${VIRT_ARGS[@]}" --timeout 150 -- "
+	session "${STD_VM[@]}"
+	gx "
 		modprobe vcpu_stall_detector || exit 1
 		$YNL --subscribe events --sleep 40 > /tmp/ntf &
 		# Python under TCG takes seconds to start: wait for the membership.
-		for i in \$(seq 600); do
-			awk '\$2 == 16 && \$4 != \"00000000\" { f = 1 } END { exit !f }' /proc/net/netlink && break
-			sleep 0.1
-		done
+		wait_nl \$! 16 'ynl --subscribe events' || exit 1
 		$YNL --do pause --json '{\"duration-ms\": 12000}' >/dev/null || exit 1
 		echo \"sysfs \$(cat $DEV/paused) \$(cat $DEV/pause_source) \$(cat $DEV/pause_remaining_ms)\"
 		$YNL --do pause-get
@@ -70,11 +70,11 @@ YNL="ynl --spec /usr/local/share/ynl/specs/vcpu-stall.yaml --output-json"
 		su user -s /bin/sh -c \"$YNL --do resume\"; echo \"rc=\$?\"
 		echo \"final \$(cat $DEV/paused)\"
 		wait
-		echo \"NTF \$(tr -d '\n' < /tmp/ntf)\""
+		echo \"NTF \$(tr -d '\n' < /tmp/ntf)\"" 150
 	assert_success
 	assert_line --regexp '^sysfs 1 netlink [1-9][0-9]*$'
 	assert_line --regexp '^\{"paused": 1, "source": "netlink", "remaining-ms": [1-9][0-9]*\}$'
-	assert_line "after 0 none 11"
+	assert_line "after 0 none 1111"
 	assert_line '{"paused": 0}'
 	refute_line rc=0
 	assert_output --partial "integer out of range"
@@ -86,7 +86,8 @@ YNL="ynl --spec /usr/local/share/ynl/specs/vcpu-stall.yaml --output-json"
 }
 
 @test "stalls: one induced while paused is not reported, one after resume is" {
-	vm_start --smp 2 "${VIRT_ARGS[@]}" "${LONG_GRACE[@]}" -q -action -q watchdog=pause -- "
+	session "${STD_VM[@]}"
+	gx_start "
 		$LOAD || exit 1
 		echo notify > $DEV/stall_action
 		echo 1 > $DEV/paused
@@ -97,13 +98,12 @@ YNL="ynl --spec /usr/local/share/ynl/specs/vcpu-stall.yaml --output-json"
 		echo 0 > $DEV/paused
 		sleep 1
 		echo '1 $(((TIMEOUT + 1) * 1000))' > $STALL
-		sleep $((TIMEOUT + 2))
-		echo \"resumed stalls \$(cat $DEV/cpus/cpu1/stalls)\"
-		echo DONE; sleep 30"
+		wait_until 60 'the stall counted' grep -qx 1 $DEV/cpus/cpu1/stalls
+		echo \"resumed stalls \$(cat $DEV/cpus/cpu1/stalls)\""
 	wait_output FIRST_STALL_OVER 60 >/dev/null
 	[ "$(count_events VCPU_STALL)" -eq 0 ] || fail "the host saw a stall while paused"
-	wait_output DONE 60 >/dev/null
-	run cat "$BATS_TEST_TMPDIR/out"
+	gx_wait 60
+	assert_success
 	assert_line "paused stalls 0"
 	assert_line "resumed stalls 1"
 	[ "$(count_events VCPU_STALL)" -eq 1 ] || fail "no VCPU_STALL after resume"
@@ -111,7 +111,8 @@ YNL="ynl --spec /usr/local/share/ynl/specs/vcpu-stall.yaml --output-json"
 }
 
 @test "hotplug: a CPU onlined while paused stays disabled, resume arms it" {
-	vm_start --smp 4 "${VIRT_ARGS[@]}" -- "
+	session "${STD_VM[@]}"
+	gx_start "
 		modprobe vcpu_stall_detector || exit 1
 		cpu() { echo \$2 > /sys/devices/system/cpu/cpu\$1/online; }
 		en() { cat $DEV/cpus/cpu*/enabled | tr -d '\n'; }
@@ -123,18 +124,19 @@ YNL="ynl --spec /usr/local/share/ynl/specs/vcpu-stall.yaml --output-json"
 		echo \"resumed \$(en)\"
 		cpu 2 1
 		echo \"online \$(en)\"
-		echo DONE; sleep 30"
+		echo DONE; sleep 600"
 	wait_output DONE 60 >/dev/null
-	run cat "$BATS_TEST_TMPDIR/out"
+	run banks_state
+	assert_output '[[true,40],[true,40],[true,40],[true,40]]'
+	gx_end
 	assert_line "paused 0000"
 	assert_line "resumed 1101"
 	assert_line "online 1111"
-	run banks_state
-	assert_output '[[true,40],[true,40],[true,40],[true,40]]'
 }
 
 @test "removal: pause with a deadline, rmmod, insmod starts clean and unpaused" {
-	vm_start --smp 2 "${VIRT_ARGS[@]}" -- "
+	session "${STD_VM[@]}"
+	gx_start "
 		modprobe vcpu_stall_detector || exit 1
 		echo 1500 > $DEV/pause_remaining_ms
 		rmmod vcpu_stall_detector || exit 1
@@ -144,19 +146,20 @@ YNL="ynl --spec /usr/local/share/ynl/specs/vcpu-stall.yaml --output-json"
 		echo \"reloaded \$(cat $DEV/paused) \$(cat $DEV/pause_source) \$(cat $DEV/cpus/cpu*/enabled | tr -d '\n')\"
 		sleep $((TIMEOUT + 1))
 		echo \"pets \$(cat $DEV/cpus/cpu0/pets) \$(cat $DEV/cpus/cpu1/pets)\"
-		echo DONE; sleep 30"
+		echo DONE; sleep 600"
 	wait_output DONE 60 >/dev/null
-	run cat "$BATS_TEST_TMPDIR/out"
-	assert_line "reloaded 0 none 11"
-	assert_line --regexp '^pets [1-9][0-9]* [1-9][0-9]*$'
 	run banks_state
-	assert_output '[[true,40],[true,40]]'
+	assert_output '[[true,40],[true,40],[true,40],[true,40]]'
+	gx_end
+	assert_line "reloaded 0 none 1111"
+	assert_line --regexp '^pets [1-9][0-9]* [1-9][0-9]*$'
 	[ "$(count_events VCPU_STALL)" -eq 0 ] || fail "stall across removal"
-	refute_splat
+	refute_splat <(case_console)
 }
 
 @test "storm: 1000 pause/resume alternations from two processes under hotplug end consistent" {
-	vm_start --smp 4 "${VIRT_ARGS[@]}" --timeout 400 -- "
+	session "${STD_VM[@]}"
+	gx_start "
 		modprobe vcpu_stall_detector || exit 1
 		cd $DEV
 		( for i in \$(seq 250); do echo 1 > paused; echo 0 > paused; done ) &
@@ -173,23 +176,24 @@ YNL="ynl --spec /usr/local/share/ynl/specs/vcpu-stall.yaml --output-json"
 		echo \"final \$(cat paused) \$(cat pause_source) \$(cat pause_remaining_ms) \$(cat cpus/cpu*/enabled | tr -d '\n')\"
 		p=\$(cat cpus/cpu3/pets); sleep $((TIMEOUT + 1))
 		echo \"pets \$((\$(cat cpus/cpu3/pets) - p))\"
-		echo DONE; sleep 30"
+		echo DONE; sleep 600"
 	wait_output DONE 380 >/dev/null
-	run cat "$BATS_TEST_TMPDIR/out"
+	run banks_state
+	assert_output '[[true,40],[true,40],[true,40],[true,40]]'
+	gx_end
 	assert_line --regexp '^after storm [01]$'
 	assert_line "final 0 none 0 1111"
 	assert_line --regexp '^pets [1-9][0-9]*$'
-	run banks_state
-	assert_output '[[true,40],[true,40],[true,40],[true,40]]'
 	[ "$(count_events VCPU_STALL)" -eq 0 ] || fail "stall during the storm"
-	refute_splat
+	refute_splat <(case_console)
 }
 
 @test "system sleep: a suspend-to-idle cycle longer than the timeout raises no stall" {
-	vm_start --smp 2 "${VIRT_ARGS[@]}" -- "
+	session "${STD_VM[@]}"
+	gx "
 		modprobe vcpu_stall_detector || exit 1
 		uevent env > /tmp/uevents &
-		sleep 0.5
+		wait_nl \$! 15 'the uevent listener' || exit 1
 		# A pause request made before sleep outlives it; pause_remaining_ms
 		# then counts on.
 		echo +$((2 * TIMEOUT)) > /sys/class/rtc/rtc0/wakealarm || exit 1
@@ -204,13 +208,12 @@ YNL="ynl --spec /usr/local/share/ynl/specs/vcpu-stall.yaml --output-json"
 		echo \"kept \$(cat $DEV/paused) \$(cat $DEV/pause_source)\"
 		echo 0 > $DEV/paused
 		grep -E '^VCPU_STALL_(EVENT|REASON)=' /tmp/uevents | tr '\n' ' '; echo
-		echo DONE; sleep 30"
-	wait_output DONE 90 >/dev/null
-	run cat "$BATS_TEST_TMPDIR/out"
-	assert_line "woke 0 none 11"
+		echo DONE" 120
+	assert_success
+	assert_line "woke 0 none 1111"
 	assert_line --regexp '^pets [1-9][0-9]* [1-9][0-9]*$'
 	assert_line "kept 1 sysfs"
 	assert_line --partial "VCPU_STALL_EVENT=paused VCPU_STALL_REASON=suspend VCPU_STALL_EVENT=resumed VCPU_STALL_REASON=suspend VCPU_STALL_EVENT=paused VCPU_STALL_REASON=request "
 	[ "$(count_events VCPU_STALL)" -eq 0 ] || fail "false stall across sleep"
-	grep -q 'PM: suspend exit' "$BATS_TEST_TMPDIR/console"
+	case_console | grep -q 'PM: suspend exit'
 }

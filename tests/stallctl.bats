@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # stallctl (tools/stallctl): its unit tests and usage errors on the host,
-# then the real thing in arm64 VMs against the driver's netlink family.
+# then the real thing in arm64 VMs against the driver's netlink family:
+# the guest's cases share one VM (tests/lib/session.bash), but the case
+# without the device.  Platforms: every one.
 #
 # The VMs run the image's /usr/bin/stallctl (make guest).  To try a binary
 # without rebuilding the image, point STALLCTL_BIN at it (e.g. the path
@@ -10,10 +12,10 @@
 load lib/common
 
 teardown() { vm_teardown; }
+teardown_file() { session_end; }
 
 SRC=$VSD_ROOT/tools/stallctl
 HEADER=$VSD_ROOT/uapi/linux/vcpu_stall_detector.h
-DEV=/sys/bus/platform/drivers/vcpu_stall_detector/90c0000.vmwdt
 SYSPATH=/sys/devices/platform/90c0000.vmwdt
 NO_MODULE='stallctl: the vcpu_stall_detector module is not loaded'
 NO_DEVICE='no platform device is compatible with "qemu,vcpu-stall-detector"'
@@ -25,6 +27,8 @@ else
 	SC_ARGS=()
 	SC=/usr/bin/stallctl
 fi
+# The shared VM, with the binary to try if there is one.
+SC_VM=("${STD_VM[@]}" "${SC_ARGS[@]}")
 # Guest snippet: fail clearly when the guest has no stallctl.
 HAVE_SC="[ -x $SC ] || { echo 'no $SC in the guest: run make guest'; exit 99; }"
 # Guest snippet: run a command, then print its exit status.
@@ -161,7 +165,8 @@ Try 'stallctl --help' for more information." resume now
 # --- in the guest --------------------------------------------------------
 
 @test "stallctl status: every CPU, pets rising, offline CPUs; --json matches the table" {
-	run "$VM_RUN" --smp 4 "${VIRT_ARGS[@]}" "${SC_ARGS[@]}" -- "
+	session "${SC_VM[@]}"
+	gx "
 		$HAVE_SC
 		modprobe vcpu_stall_detector || exit 1
 		echo 0 > /sys/devices/system/cpu/cpu3/online || exit 1
@@ -223,7 +228,8 @@ Try 'stallctl --help' for more information." resume now
 }
 
 @test "stallctl config: shows the DT's values, sets any subset, agrees with sysfs; bad values change nothing" {
-	run "$VM_RUN" --smp 2 "${VIRT_ARGS[@]}" "${SC_ARGS[@]}" -- "
+	session "${SC_VM[@]}"
+	gx "
 		$HAVE_SC
 		modprobe vcpu_stall_detector || exit 1
 		$SC config || exit 1
@@ -257,7 +263,8 @@ Try 'stallctl --help' for more information." resume now
 }
 
 @test "stallctl: the kernel's refusals come with its reason; an unprivileged change is refused (exit 1)" {
-	run "$VM_RUN" --smp 2 "${VIRT_ARGS[@]}" "${SC_ARGS[@]}" -- "
+	session "${SC_VM[@]}"
+	gx "
 		$HAVE_SC
 		modprobe vcpu_stall_detector || exit 1
 		$(rc "$SC" status --cpu 99)
@@ -276,13 +283,16 @@ Try 'stallctl --help' for more information." resume now
 	# Reading needs no privilege.
 	assert_line --index 6 "0"
 	assert_line --index 7 "1"
-	assert_line --index 8 "rc=0"
-	assert_line --index 9 "$TIMEOUT"
+	assert_line --index 8 "2"
+	assert_line --index 9 "3"
 	assert_line --index 10 "rc=0"
+	assert_line --index 11 "$TIMEOUT"
+	assert_line --index 12 "rc=0"
 }
 
 @test "stallctl: module not loaded, then device not bound: exit 1, saying which" {
-	run "$VM_RUN" --smp 2 "${VIRT_ARGS[@]}" "${SC_ARGS[@]}" -- "
+	session "${SC_VM[@]}"
+	gx "
 		$HAVE_SC
 		$(rc "$SC" status)
 		$(rc "$SC" config --timeout 5)
@@ -302,39 +312,24 @@ stallctl: $SYSPATH is not bound to the vcpu_stall_detector driver
 rc=1"
 }
 
-@test "stallctl: no device (QEMU without it): exit 1, saying so, module loaded or not" {
-	run "$VM_RUN" --smp 2 --no-detector "${SC_ARGS[@]}" -- "
-		$HAVE_SC
-		$(rc "$SC" status)
-		modprobe vcpu_stall_detector || exit 1
-		$(rc "$SC" status)
-		$(rc "$SC" config)"
-	assert_success
-	assert_output "$NO_MODULE
-stallctl: and there is no vCPU stall detector device: $NO_DEVICE
-rc=1
-stallctl: no vCPU stall detector device: $NO_DEVICE
-rc=1
-stallctl: no vCPU stall detector device: $NO_DEVICE
-rc=1"
-}
-
 @test "stallctl monitor: config, CPU and stall events, a line each (--json: an object); ends at rmmod" {
-	run "$VM_RUN" --smp 2 "${VIRT_ARGS[@]}" "${SC_ARGS[@]}" \
-		-q -global -q vcpu-stall-detector.grace-ms=10000 -- "
+	session "${SC_VM[@]}"
+	gx "
 		$HAVE_SC
 		modprobe vcpu_stall_detector && modprobe vsd_test || exit 1
 		$SC monitor > /tmp/text 2>&1 &
 		m=\$!
 		$SC monitor --json > /tmp/json 2>&1 &
 		j=\$!
-		sleep 1
+		wait_nl \$m 16 'stallctl monitor' && wait_nl \$j 16 'stallctl monitor --json' || exit 1
 		$SC config --action notify --clock 20 > /dev/null || exit 1
 		echo 0 > /sys/devices/system/cpu/cpu1/online || exit 1
 		echo 1 > /sys/devices/system/cpu/cpu1/online || exit 1
 		sleep 1
 		echo '1 $(((TIMEOUT + 1) * 1000))' > /sys/module/vsd_test/parameters/stall
-		sleep $((TIMEOUT + 3))
+		wait_until 60 'the stall counted' grep -qx 1 $DEV/cpus/cpu1/stalls
+		wait_until 30 'the monitor hearing the stall' grep -q '^stall ' /tmp/text
+		wait_until 30 'the JSON monitor hearing the stall' grep -q '\"stall\"' /tmp/json
 		$SC status -o CPU,STALLS -rn
 		echo RMMOD
 		rmmod vsd_test vcpu_stall_detector || exit 1
@@ -357,9 +352,10 @@ rc=1"
 	assert_line --index 3 --regexp '^cpu-online +1$'
 	assert_line --index 4 --regexp '^stall +1$'
 	# rmmod takes every CPU offline, then the family goes.
-	assert_line --index 5 --regexp '^cpu-offline +[01]$'
-	assert_line --index 6 --regexp '^cpu-offline +[01]$'
-	assert_line --index 7 'stallctl: the vcpu_stall_detector module was unloaded'
+	for i in 5 6 7 8; do
+		assert_line --index $i --regexp '^cpu-offline +[0-3]$'
+	done
+	assert_line --index 9 'stallctl: the vcpu_stall_detector module was unloaded'
 	# Every column starts where its header does.
 	awk 'NR == 1 { for (i = 1; i <= NF; i++) start[i] = index($0, $i); next }
 		/^(stall|cpu-[a-z]+) / && index($0, $2) + length($2) != start[2] + length("CPU") { print; bad = 1 }
@@ -378,12 +374,14 @@ rc=1"
 }
 
 @test "stallctl pause/resume: deadline, status (table and --json), monitor, refusals" {
-	run "$VM_RUN" --smp 2 "${VIRT_ARGS[@]}" "${SC_ARGS[@]}" -- "
+	session "${SC_VM[@]}"
+	gx "
 		$HAVE_SC
 		modprobe vcpu_stall_detector || exit 1
 		$SC monitor > /tmp/text 2>&1 &
+		m=\$!
 		$SC monitor --json > /tmp/json 2>&1 &
-		sleep 1
+		wait_nl \$m 16 'stallctl monitor' && wait_nl \$! 16 'stallctl monitor --json' || exit 1
 		$SC pause --for 90s; echo \"pause rc=\$?\"
 		echo TABLE; $SC status -o CPU,ENABLED
 		echo JSON; $SC status --json | tr -d '\n'; echo
@@ -395,10 +393,13 @@ rc=1"
 		$SC resume; echo \"resume rc=\$?\"
 		$SC resume; echo \"again rc=\$?\"
 		echo RAW; $SC status -r -o CPU,ENABLED
-		$SC pause --for 1500ms && sleep 3
+		$SC pause --for 1500ms || exit 1
+		wait_until 10 'resume at the deadline' grep -qx 0 $DEV/paused
 		echo \"deadline \$(cat $DEV/paused)\"
 		echo ENDJSON; $SC status --json | tr -d '\n'; echo
-		sleep 1; kill %1 %2
+		wait_until 30 'the monitor saying resumed (deadline)' grep -q 'resumed.*deadline' /tmp/text
+		wait_until 30 'the JSON monitor saying resumed (deadline)' grep -q '\"deadline\"' /tmp/json
+		kill %1 %2
 		echo TEXT; cat /tmp/text
 		echo EVENTS; cat /tmp/json"
 	assert_success
@@ -424,7 +425,7 @@ rc=1"
 	run jq -c .pause <<<"$(sed -n '/^JSON$/{n;p}' <<<"$out")"
 	assert_output --regexp '^\{"paused":true,"source":"netlink","remaining_ms":(89|90)[0-9]{3}\}$'
 	run jq -c '[.pause, (.cpus | length)]' <<<"$(sed -n '/^ENDJSON$/{n;p}' <<<"$out")"
-	assert_output '[{"paused":false,"source":null,"remaining_ms":null},2]'
+	assert_output '[{"paused":false,"source":null,"remaining_ms":null},4]'
 
 	run sed -n '/^TEXT$/,/^EVENTS$/p' <<<"$out"
 	assert_line --regexp '^paused +netlink +request +(89|90)[0-9]{3}$'
@@ -437,4 +438,23 @@ rc=1"
 	assert_line --index 2 '["resumed",null,"request"]'
 	assert_line --index 3 '["paused","netlink","request"]'
 	assert_line --index 4 '["resumed",null,"deadline"]'
+}
+
+# Last: its VM differs from the shared one.
+@test "stallctl: no device (QEMU without it): exit 1, saying so, module loaded or not" {
+	session --smp 2 --no-detector "${SC_ARGS[@]}"
+	gx "
+		$HAVE_SC
+		$(rc "$SC" status)
+		modprobe vcpu_stall_detector || exit 1
+		$(rc "$SC" status)
+		$(rc "$SC" config)"
+	assert_success
+	assert_output "$NO_MODULE
+stallctl: and there is no vCPU stall detector device: $NO_DEVICE
+rc=1
+stallctl: no vCPU stall detector device: $NO_DEVICE
+rc=1
+stallctl: no vCPU stall detector device: $NO_DEVICE
+rc=1"
 }

@@ -62,12 +62,26 @@ build_clean() {
 	[ -f "$BATS_TEST_TMPDIR/b/kernel/vcpu_stall_detector.ko" ]
 }
 
-# sid's sparse: 7.x turns C=2 off (with a warning) for bookworm's.
+# sid's sparse: 7.x turns C=2 off (with a warning) for bookworm's.  Silence
+# proves nothing by itself: the build must succeed and sparse must have
+# checked every source file (a wrapper counts its runs).
 @test "kernel: sparse (C=2) finds nothing on 6.1, 6.12 and 7.x" {
-	local k
+	local k wrap=$BATS_TEST_TMPDIR/sparse-counted n srcs
+	printf '#!/bin/sh\necho "$*" >>"%s"\nexec "%s" "$@"\n' "$BATS_TEST_TMPDIR/sparse.log" "$SPARSE" >"$wrap"
+	chmod +x "$wrap"
+	# Every object of the module (kernel/Kbuild) and the test helper's.
+	srcs=$(sed -n '/^vcpu_stall_detector-y/,/[^\\]$/p' "$VSD_ROOT/kernel/Kbuild" |
+		grep -o 'vsd_[a-z_]*\.o' | sed 's/\.o$/.c/'; echo vsd_test.c)
+	[ "$(wc -l <<<"$srcs")" -ge 7 ] || fail "cannot read the module's objects from kernel/Kbuild"
 	for k in "$KROOT_61" "$KROOT_612" "$KROOT_NEW"; do
-		run build_clean "$k" C=2 CHECK="$SPARSE" CF=-Wno-decl
+		rm -rf "$BATS_TEST_TMPDIR/b" "$BATS_TEST_TMPDIR/sparse.log"
+		run build_clean "$k" C=2 CHECK="$wrap" CF=-Wno-decl
 		assert_output ""
+		[ -f "$BATS_TEST_TMPDIR/b/kernel/vcpu_stall_detector.ko" ] || fail "no module built against $k"
+		for n in $srcs; do
+			grep -q "/$n\$" "$BATS_TEST_TMPDIR/sparse.log" 2>/dev/null ||
+				fail "sparse did not check $n against $k"
+		done
 	done
 }
 
@@ -93,10 +107,10 @@ build_clean() {
 	run shellcheck -x scripts/*.sh tests/vm-run tests/run tests/demo .ci/run tools/udev/vcpu-stall-udev \
 		tools/hooks/vcpu-stall-pre-migrate tools/hooks/vcpu-stall-post-migrate tests/guest/qga-start
 	assert_success
-	run shellcheck -s bash tests/lib/common.bash
+	run shellcheck -s bash tests/lib/common.bash tests/lib/session.bash tests/lib/platforms.bash
 	assert_success
-	# The guest's init scripts run under busybox sh.
-	run shellcheck -s sh tests/guest/init tests/guest/init-overlay
+	# The guest's init scripts and the shared VM's agent run under busybox sh.
+	run shellcheck -s sh tests/guest/init tests/guest/init-overlay tests/guest/agent
 	assert_success
 }
 

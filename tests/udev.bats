@@ -27,22 +27,21 @@ EOT
 }
 
 @test "udev: bind applies the site defaults (a bad one logged and skipped); a stall is logged and runs the hook" {
-	vm_start --smp 2 "${VIRT_ARGS[@]}" -q -global -q vcpu-stall-detector.grace-ms=10000 \
-		-f "$VSD_ROOT/tools/udev" -- "
+	session "${UDEV_VM[@]}"
+	gx "
 		$(install_rules 'TIMEOUT_SEC=6\nCLOCK_FREQ_HZ=abc\nACTION = "notify"\nSTALL_HOOK=/tmp/hook\n')
 		modprobe vcpu_stall_detector && modprobe vsd_test || exit 1
 		udevadm settle
 		echo \"knobs \$(cat $DEV/timeout_sec) \$(cat $DEV/clock_freq_hz) \$(cat $DEV/stall_action)\"
 		udevadm info $SYSPATH | grep -E '^(G|E: TAGS|E: CURRENT_TAGS)'
 		echo '1 7000' > /sys/module/vsd_test/parameters/stall
-		sleep 9
+		wait_until 60 'the stall hook' grep -q 'hook stall' /tmp/hook.log
 		echo 1 > $DEV/paused; echo 0 > $DEV/paused
-		udevadm settle; sleep 0.5
+		udevadm settle
+		wait_until 30 'the resume in syslog' grep -q 'vcpu-stall: resumed' /tmp/messages
 		cat /tmp/hook.log
-		grep vcpu-stall /tmp/messages
-		echo DONE; sleep 30"
-	wait_output DONE 90 >/dev/null
-	run cat "$BATS_TEST_TMPDIR/out"
+		grep vcpu-stall /tmp/messages" 120
+	assert_success
 	# The rule set what the config says, and skipped the bad clock.
 	assert_line "knobs 6 $FREQ notify"
 	assert_line --regexp '^E: (CURRENT_)?TAGS=.*:systemd:'
@@ -59,7 +58,8 @@ EOT
 }
 
 @test "udev: coldplug (udevd started after the driver bound) applies the defaults too; no config changes nothing" {
-	run "$VM_RUN" --smp 2 "${VIRT_ARGS[@]}" -f "$VSD_ROOT/tools/udev" -- "
+	session "${UDEV_VM[@]}"
+	gx "
 		modprobe vcpu_stall_detector || exit 1
 		$(install_rules 'TIMEOUT_SEC=5\n')
 		udevadm trigger --action=add $SYSPATH

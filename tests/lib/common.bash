@@ -7,6 +7,14 @@ load '/usr/lib/bats/bats-assert/load'
 VSD_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 VM_RUN=$VSD_ROOT/tests/vm-run
 QMP_PY=$VSD_ROOT/tests/lib/qmp.py
+# The platform under test (tests/lib/platforms.bash): a splat fails a
+# test where the platform says so, unless VSD_SPLAT_CHECK says otherwise.
+# shellcheck source=platforms.bash
+. "$VSD_ROOT/tests/lib/platforms.bash"
+platform_load "${VSD_PLATFORM:-arm64-dt}" || exit 1
+: "${VSD_SPLAT_CHECK:=$PLATFORM_SPLAT_CHECK}"
+# shellcheck source=session.bash
+. "$VSD_ROOT/tests/lib/session.bash"
 
 # The device's timeout in the tests: short, so stalls are caught quickly.
 TIMEOUT=4
@@ -19,6 +27,14 @@ DEV_ARGS=(-q -global -q "vcpu-stall-detector.timeout-sec=$TIMEOUT"
 # moves); host.bats covers the guest-time clock.
 VIRT_ARGS=("${DEV_ARGS[@]}" -q -global -q vcpu-stall-detector.clock=virtual)
 
+# The shared VM (tests/lib/session.bash) most cases run in: 4 vCPUs,
+# virtual-time counts, a grace period that outlasts a stall of timeout + 1 s
+# (the guest recovers and reloads first), and if it runs out all the same
+# the host pauses the VM (the next case then boots a fresh one).
+LONG_GRACE=(-q -global -q vcpu-stall-detector.grace-ms=10000)
+STD_VM=(--smp 4 "${VIRT_ARGS[@]}" "${LONG_GRACE[@]}" -q -action -q watchdog=pause)
+DEV=/sys/bus/platform/drivers/vcpu_stall_detector/90c0000.vmwdt
+
 # Guest-side snippets.
 LOAD='modprobe vcpu_stall_detector && modprobe vsd_test'
 BANKS='cat /sys/module/vsd_test/parameters/banks'
@@ -30,21 +46,27 @@ SAMPLE="for i in \$(seq $((3 * TIMEOUT))); do $BANKS; sleep 0.5; done"
 # $BATS_TEST_TMPDIR).  VM_PREFIX, an array, wraps vm-run (e.g. taskset).
 vmdir() { echo "${VMDIR:-$BATS_TEST_TMPDIR}"; }
 
-# vm_start [vm-run options] -- CMD: boot a VM in the background.
+# vm_start [vm-run options] -- CMD: boot a VM in the background; vm.pid
+# holds its pid while it runs, vm.status vm-run's exit status after.
 vm_start() {
 	local d
 	d=$(vmdir)
 	mkdir -p "$d"
-	"${VM_PREFIX[@]}" "$VM_RUN" --qmp "$d/qmp.sock" --events "$d/events" \
-		--console "$d/console" "$@" >"$d/out" 2>"$d/err" &
+	rm -f "$d/vm.status"
+	: >"$d/events"
+	{
+		"${VM_PREFIX[@]}" "$VM_RUN" --qmp "$d/qmp.sock" --events "$d/events" \
+			--console "$d/console" "$@" >"$d/out" 2>"$d/err"
+		echo $? >"$d/vm.status"
+	} &
 	VM_PID=$!
 	echo "$VM_PID" >"$d/vm.pid"
 }
 
 # vm_wait: wait for the VM started last; sets VM_STATUS.
 vm_wait() {
-	VM_STATUS=0
-	wait "$VM_PID" || VM_STATUS=$?
+	wait "$VM_PID" || true
+	VM_STATUS=$(cat "$(vmdir)/vm.status" 2>/dev/null || echo 255)
 	rm -f "$(vmdir)/vm.pid"
 }
 
@@ -56,35 +78,38 @@ qom_banks() { qmp qom-get '{"path": "/machine/stall-detector", "property": "bank
 # banks_state: the host's [enabled, load] of every bank.
 banks_state() { qom_banks | jq -c '[.[] | [.enabled, .load]]'; }
 
-# wait_event NAME TIMEOUT [KEY=VALUE...]: print the first matching event.
-wait_event() { python3 "$QMP_PY" wait "$(vmdir)/events" "$@"; }
+# wait_event NAME TIMEOUT [KEY=VALUE...]: print the first matching event
+# since this test's cases began; fails at once if the VM is gone.
+wait_event() {
+	local d pid=
+	d=$(vmdir)
+	[ -r "$d/vm.pid" ] && [ ! -e "$d/vm.status" ] && read -r pid <"$d/vm.pid"
+	python3 "$QMP_PY" wait "$d/events" "$@" --from="${CASE_EV:-0}" ${pid:+--pid="$pid"} ||
+		{ vm_alive "$d" || vm_gone_report "$d" >&2; return 1; }
+}
 
-# count_events NAME: how many NAME events the VM emitted so far.
+# count_events NAME: how many NAME events the VM emitted since this
+# test's cases began.
 count_events() {
 	local n
-	n=$(grep -c "\"event\": \"$1\"" "$(vmdir)/events" 2>/dev/null) || true
+	n=$(case_events | grep -c "\"event\": \"$1\"") || true
 	echo "${n:-0}"
 }
 
-# wait_output PATTERN TIMEOUT: wait until the guest printed a matching line;
-# prints the host time (s, float) at which it was seen.
+# wait_output PATTERN TIMEOUT: wait until the guest printed a matching line
+# (grep -E; since this test's cases began); prints the host time (s,
+# float) at which it was seen.  Fails at once if the VM is gone or the
+# case ended without it.
 wait_output() {
-	local deadline=$((SECONDS + $2))
-	while [ $SECONDS -lt $deadline ]; do
-		if grep -q -- "$1" "$(vmdir)/out" 2>/dev/null; then
-			date +%s.%N
-			return 0
-		fi
-		sleep 0.05
-	done
-	echo "guest printed no '$1' within $2 s" >&2
-	return 1
+	wait_line "$1" "$2" "the guest to print '$1'" >/dev/null || return 1
+	date +%s.%N
 }
 
 # wait_migration TIMEOUT: wait until the source's migration completed.
 wait_migration() {
 	local deadline=$((SECONDS + $1)) st
 	while [ $SECONDS -lt $deadline ]; do
+		vm_alive || { echo "waiting for the migration:" >&2; vm_gone_report >&2; return 1; }
 		st=$(qmp query-migrate | jq -r '.status // "none"')
 		case $st in
 		completed) return 0 ;;
@@ -96,12 +121,25 @@ wait_migration() {
 	return 1
 }
 
+# wait_listening SOCK TIMEOUT: wait until a unix socket listens at SOCK
+# (a migration destination's -incoming), failing at once if the VM of
+# $VMDIR is gone.
+wait_listening() {
+	local deadline=$((SECONDS + $2))
+	until ss -xlnH | awk -v p="$1" '$5 == p { f = 1 } END { exit !f }'; do
+		vm_alive || { echo "waiting for $1 to listen:" >&2; vm_gone_report >&2; return 1; }
+		[ $SECONDS -lt "$deadline" ] || { echo "timed out after $2 s waiting for $1 to listen" >&2; return 1; }
+		sleep 0.05
+	done
+}
+
 vm_teardown() {
 	local f d
 	while IFS= read -r f; do
 		d=${f%/vm.pid}
 		VMDIR=$d qmp quit >/dev/null 2>&1 || kill "$(cat "$f")" 2>/dev/null || true
 		wait "$(cat "$f")" 2>/dev/null || true
+		rm -f "$f"
 	done < <(find "$BATS_TEST_TMPDIR" -name vm.pid 2>/dev/null)
 	# make check-debug: every VM's kernel log must be clean.
 	if [ "${VSD_SPLAT_CHECK:-0}" = 1 ]; then
@@ -109,6 +147,7 @@ vm_teardown() {
 			refute_splat "$d/console"
 		done < <(find "$BATS_TEST_TMPDIR" -name console -printf '%h\n' 2>/dev/null)
 	fi
+	session_teardown
 	# Leave the evidence for a failing test in the TAP output.
 	[ -n "${BATS_TEST_COMPLETED:-}" ] && return 0
 	while IFS= read -r d; do

@@ -4,10 +4,16 @@
   qmp.py cmd SOCK COMMAND [JSON-ARGS]   run one command, print its return
   qmp.py events SOCK FILE [--cont]      log every event to FILE as JSON lines
                                         (after 'cont' if asked) until QEMU exits
-  qmp.py wait FILE EVENT [TIMEOUT] [KEY=VALUE...]
-                                        wait until FILE has EVENT whose data
-                                        matches, print it; exit 1 on timeout
+  qmp.py wait FILE EVENT [TIMEOUT] [KEY=VALUE...] [--from=N] [--pid=PID]
+                                        wait until FILE (from its line N on)
+                                        has EVENT whose data matches, print
+                                        it; exit 1 on timeout, or at once
+                                        when process PID (the VM) is gone
+
+A socket that exists but refuses connections belongs to a QEMU that is
+gone: the client gives up at once instead of retrying until its timeout.
 """
+import errno
 import json
 import os
 import socket
@@ -22,13 +28,18 @@ def connect(path, timeout=30.0):
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             s.connect(path)
             break
-        except OSError:
+        except OSError as e:
             s.close()
+            if e.errno == errno.ECONNREFUSED:
+                sys.exit(f"qmp.py: {path} refuses connections: QEMU is gone")
             if time.monotonic() > deadline:
-                sys.exit(f"qmp.py: cannot connect to {path}")
+                sys.exit(f"qmp.py: cannot connect to {path} within {timeout:g} s: {e.strerror}")
             time.sleep(0.05)
     f = s.makefile("rw", encoding="utf-8")
-    json.loads(f.readline())  # greeting
+    greeting = f.readline()
+    if not greeting:
+        sys.exit(f"qmp.py: {path}: QEMU closed the connection before its greeting")
+    json.loads(greeting)
     execute(f, "qmp_capabilities", events=None)
     return s, f
 
@@ -81,15 +92,33 @@ def matches(ev, name, conds):
     return all(str(data.get(k)) == v for k, v in conds)
 
 
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
 def cmd_wait(argv):
+    opts = {a.split("=", 1)[0]: int(a.split("=", 1)[1]) for a in argv if a.startswith("--")}
+    argv = [a for a in argv if not a.startswith("--")]
     path, name = argv[0], argv[1]
     timeout = float(argv[2]) if len(argv) > 2 else 60.0
     conds = [a.split("=", 1) for a in argv[3:]]
+    skip, pid = opts.get("--from", 0), opts.get("--pid")
+    what = " ".join([name] + [f"{k}={v}" for k, v in conds])
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while True:
+        # Read once more after the VM is gone: its last events count.
+        gone = pid is not None and not alive(pid)
         if os.path.exists(path):
             with open(path, encoding="utf-8") as log:
-                for line in log:
+                for n, line in enumerate(log):
+                    if n < skip:
+                        continue
                     try:
                         ev = json.loads(line)
                     except ValueError:
@@ -97,8 +126,11 @@ def cmd_wait(argv):
                     if matches(ev, name, conds):
                         print(json.dumps(ev))
                         return
+        if gone:
+            sys.exit(f"qmp.py: waiting for event {what}: the VM is gone")
+        if time.monotonic() >= deadline:
+            sys.exit(f"qmp.py: no event {what} within {timeout:g} s")
         time.sleep(0.1)
-    sys.exit(f"qmp.py: no {name} event within {timeout:g} s")
 
 
 def main():

@@ -1,0 +1,41 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # read by the scripts that source this
+# The platforms the VM suites run on, in one place.  tests/vm-run boots
+# the one VSD_PLATFORM names (default arm64-dt); tests/run runs each suite
+# on the platforms its SUITE_PLATFORMS entry lists.  A new platform (ACPI,
+# another QEMU, x86_64) is a case here and its builds, not a copy of a
+# suite.
+#
+#   arm64-dt        Debian's arm64 kernel, the device described by the DT
+#   arm64-dt-debug  the debug kernel (lockdep, KASAN, kmemleak, pseudo-NMI
+#                   exported): any kernel splat fails the test
+#
+# platform_load NAME (VSD_ROOT set): sets
+#   PLATFORM_GUEST_ENV  the guest's env file (kernel, initramfs, rootfs)
+#   PLATFORM_QEMU_ENV   the QEMU build's env file (VSD_QEMU, VSD_QTEST)
+#   PLATFORM_MACHINE    QEMU's -machine value, the device's switch last
+#   PLATFORM_CPU        QEMU's -cpu
+#   PLATFORM_CONSOLE    the guest kernel's console= device
+#   PLATFORM_SPLAT_CHECK  1 where a kernel splat fails the test
+PLATFORMS=(arm64-dt arm64-dt-debug)
+
+platform_load() {
+	PLATFORM_QEMU_ENV=$VSD_ROOT/build/qemu.env
+	PLATFORM_MACHINE=virt,gic-version=3,vcpu-stall-detector=
+	PLATFORM_CPU=cortex-a72
+	PLATFORM_CONSOLE=ttyAMA0
+	case $1 in
+	arm64-dt)
+		PLATFORM_GUEST_ENV=$VSD_ROOT/build/guest.env
+		PLATFORM_SPLAT_CHECK=0
+		;;
+	arm64-dt-debug)
+		PLATFORM_GUEST_ENV=$VSD_ROOT/build/guest-debug.env
+		PLATFORM_SPLAT_CHECK=1
+		;;
+	*)
+		echo "unknown platform '$1' (known: ${PLATFORMS[*]})" >&2
+		return 1
+		;;
+	esac
+}
