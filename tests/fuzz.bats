@@ -19,6 +19,7 @@ setup_file() {
 }
 
 @test "fuzz: 100,000 netlink messages (fewer on the debug kernel) as root and as a user, only answers, no splat" {
+	echo "# fuzz: $COUNT netlink messages per caller on $VSD_PLATFORM" >&3
 	session "${STD_VM[@]}" -f "$FUZZ"
 	gx "
 		modprobe vcpu_stall_detector || exit 1

@@ -1,13 +1,16 @@
 #!/usr/bin/env bats
 # The udev rules (tools/udev) with Debian's real systemd-udevd in the guest:
 # site defaults applied when the driver binds, stalls and pauses logged to
-# syslog, the site's stall hook run, the device tagged for systemd.
+# syslog, the site's stall hook run, the device tagged for systemd.  The
+# guest's cases share one arm64 VM (tests/lib/session.bash); its agent
+# stops the udevd and syslogd a case started.  Platforms: every one.
 
 load lib/common
 
 teardown() { vm_teardown; }
+teardown_file() { session_end; }
 
-DEV=/sys/bus/platform/drivers/vcpu_stall_detector/90c0000.vmwdt
+UDEV_VM=("${STD_VM[@]}" -f "$VSD_ROOT/tools/udev")
 SYSPATH=/sys/devices/platform/90c0000.vmwdt
 
 # Guest snippet: install the rules as the README says, with CONF as the

@@ -11,7 +11,8 @@ QMP_PY=$VSD_ROOT/tests/lib/qmp.py
 # test where the platform says so, unless VSD_SPLAT_CHECK says otherwise.
 # shellcheck source=platforms.bash
 . "$VSD_ROOT/tests/lib/platforms.bash"
-platform_load "${VSD_PLATFORM:-arm64-dt}" || exit 1
+: "${VSD_PLATFORM:=arm64-dt}"
+platform_load "$VSD_PLATFORM" || exit 1
 : "${VSD_SPLAT_CHECK:=$PLATFORM_SPLAT_CHECK}"
 # shellcheck source=session.bash
 . "$VSD_ROOT/tests/lib/session.bash"
@@ -55,6 +56,14 @@ vm_start() {
 	rm -f "$d/vm.status"
 	: >"$d/events"
 	{
+		if [ "${VM_CLOSE_FDS:-0}" = 1 ]; then
+			local fd
+			for fd in /proc/$BASHPID/fd/*; do
+				fd=${fd##*/}
+				[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+			done 2>/dev/null
+			exec </dev/null
+		fi
 		"${VM_PREFIX[@]}" "$VM_RUN" --qmp "$d/qmp.sock" --events "$d/events" \
 			--console "$d/console" "$@" >"$d/out" 2>"$d/err"
 		echo $? >"$d/vm.status"

@@ -67,9 +67,11 @@ session() {
 	printf '%s' "$want" >"$d/args"
 	ln -sfn "vm.$n" "$SESSION_DIR/current"
 	VMDIR=$d
-	# fd 3 is bats' own: a VM that outlives this test must not hold it.
-	vm_start "$@" --ctl "$d/ctl" -f "$AGENT" --timeout "$SESSION_TIMEOUT" \
-		-- 'exec sh ./agent' 3>&-
+	# A VM that outlives this test must hold none of bats' pipes (bats
+	# waits for them to close): vm_start's subshell closes every fd past
+	# stderr.
+	VM_CLOSE_FDS=1 vm_start "$@" --ctl "$d/ctl" -f "$AGENT" \
+		--timeout "$SESSION_TIMEOUT" -- 'exec sh ./agent'
 	CASE_OUT=0 wait_line '^@@vsd-ready$' 300 "the shared VM's agent to start" >/dev/null
 }
 
