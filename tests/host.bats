@@ -1,15 +1,12 @@
 #!/usr/bin/env bats
 # What the host does to a VM: the clock a count falls by, stopping QEMU,
-# overcommitting it, migrating it.  Each case boots its own VMs: what it
-# tests happens on the host.  Its figures are timings (host contention):
-# tests/run runs it alone.  Platforms: every one.
+# migrating it.  Each case boots its own VMs: what it tests happens on the
+# host.  Overcommitting it (host contention, a timing) is in timing.bats.
+# Platforms: every one.
 
 load lib/common
 
-teardown() {
-	[ -n "${HOG:-}" ] && kill "$HOG" 2>/dev/null
-	vm_teardown
-}
+teardown() { vm_teardown; }
 
 # qemu_clock [QEMU args...]: the clock a device in a stopped VM reports.
 qemu_clock() {
@@ -71,21 +68,6 @@ stop_qemu() {
 	run stop_qemu virtual
 	echo "# clock=virtual: $output false VCPU_STALL events after SIGSTOP/SIGCONT" >&3
 	[ "$output" -ge 1 ]
-}
-
-@test "guest-time: 4 vCPUs on one busy host core: no false stall, a real stall still caught" {
-	taskset -c 0 sh -c 'while :; do :; done' &
-	HOG=$!
-	VM_PREFIX=(taskset -c 0)
-	vm_start --smp 4 "${DEV_ARGS[@]}" -- "
-		$LOAD || exit 1; echo LOADED; sleep $((3 * TIMEOUT))
-		echo STALL; echo '3 600000' > /sys/module/vsd_test/parameters/stall
-		sleep 600"
-	wait_output LOADED 240 >/dev/null
-	wait_output STALL 120 >/dev/null
-	[ "$(count_events VCPU_STALL)" -eq 0 ] || fail "false stall under contention"
-	wait_event VCPU_STALL 180 cpu-index=3 >/dev/null
-	[ "$(count_events VCPU_STALL)" -eq 1 ] || fail "other vCPUs reported stalls"
 }
 
 @test "live migration: no stall during or after, the destination pets, a later stall is caught there" {

@@ -58,7 +58,7 @@ vm_start() {
 	{
 		if [ "${VM_CLOSE_FDS:-0}" = 1 ]; then
 			local fd
-			for fd in /proc/$BASHPID/fd/*; do
+			for fd in "/proc/$BASHPID/fd/"*; do
 				fd=${fd##*/}
 				[ "$fd" -gt 2 ] && eval "exec $fd>&-"
 			done 2>/dev/null
