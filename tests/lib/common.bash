@@ -65,8 +65,18 @@ vm_start() {
 			exec </dev/null
 		fi
 		"${VM_PREFIX[@]}" "$VM_RUN" --qmp "$d/qmp.sock" --events "$d/events" \
-			--console "$d/console" "$@" >"$d/out" 2>"$d/err"
-		echo $? >"$d/vm.status"
+			--console "$d/console" "$@" >"$d/out" 2>"$d/err" &
+		local run=$! rc=0
+		# A VM that outlives its test (the shared one) ends with its
+		# owner, the suite's bats process, however that ends.
+		if [ -n "${VM_OWNER:-}" ]; then
+			while kill -0 "$run" 2>/dev/null; do
+				kill -0 "$VM_OWNER" 2>/dev/null || { kill "$run" 2>/dev/null; break; }
+				sleep 1
+			done
+		fi
+		wait "$run" || rc=$?
+		echo "$rc" >"$d/vm.status"
 	} &
 	VM_PID=$!
 	echo "$VM_PID" >"$d/vm.pid"

@@ -69,8 +69,9 @@ session() {
 	VMDIR=$d
 	# A VM that outlives this test must hold none of bats' pipes (bats
 	# waits for them to close): vm_start's subshell closes every fd past
-	# stderr.
-	VM_CLOSE_FDS=1 vm_start "$@" --ctl "$d/ctl" -f "$AGENT" \
+	# stderr.  It ends with bats-exec-file (the test's parent), should
+	# teardown_file never run.
+	VM_CLOSE_FDS=1 VM_OWNER=$PPID vm_start "$@" --ctl "$d/ctl" -f "$AGENT" \
 		--timeout "$SESSION_TIMEOUT" -- 'exec sh ./agent'
 	CASE_OUT=0 wait_line '^@@vsd-ready$' 300 "the shared VM's agent to start" >/dev/null
 }
@@ -122,6 +123,9 @@ wait_line() {
 		[ -n "${CASE_ID:-}" ] && tail -c +$((CASE_OUT + 1)) "$d/out" |
 			grep -q "^@@vsd-end $CASE_ID " && ended=case
 		vm_alive "$d" || ended=${ended:-vm}
+		# A stopped VM (a watchdog action, a QMP stop) prints nothing more.
+		[ -z "$ended" ] && [ "$(case_events | grep -o '"event": "\(STOP\|RESUME\)"' | tail -n 1)" = '"event": "STOP"' ] &&
+			ended=stopped
 		hit=$(tail -c +$((${CASE_OUT:-0} + 1)) "$d/out" 2>/dev/null | grep -m 1 -E -- "$1") && {
 			printf '%s\n' "$hit"
 			return 0
@@ -129,6 +133,11 @@ wait_line() {
 		if [ "$ended" = case ]; then
 			echo "waiting for $3: the guest's command ended without it; it printed:" >&2
 			case_out | tail -n 20 >&2
+			return 1
+		fi
+		if [ "$ended" = stopped ]; then
+			echo "waiting for $3: the VM stopped; its last events:" >&2
+			case_events | tail -n 5 >&2
 			return 1
 		fi
 		if [ "$ended" = vm ]; then
@@ -177,7 +186,9 @@ gx_wait() {
 	local d end rc clean t=${1:-$CASE_TIMEOUT}
 	d=$(vmdir)
 	if ! end=$(CASE_OUT=$CASE_OFF wait_line "^@@vsd-end $CASE_ID " "$t" "case $CASE_ID to end"); then
-		if vm_alive "$d"; then
+		# A running VM's agent can end the case; a stopped or dead VM is
+		# booted anew by the next case (session).
+		if vm_alive "$d" && qmp query-status 2>/dev/null | grep -q '"running": true'; then
 			printf 'stop %s\n' "$CASE_ID" 1<>"$d/ctl.in"
 			CASE_OUT=$CASE_OFF wait_line "^@@vsd-end $CASE_ID " 30 "case $CASE_ID to stop" >/dev/null ||
 				touch "$d/dirty"
