@@ -11,8 +11,10 @@ load lib/common
 teardown() { vm_teardown; }
 teardown_file() { session_end; }
 
-DET_VM=("${STD_VM[@]}" -q -trace -q "vcpu_stall_write,file=$BATS_FILE_TMPDIR/trace"
-	-q -d -q guest_errors -q -D -q "$BATS_FILE_TMPDIR/qemu.log")
+# QEMU's log takes both the trace (its log backend) and the guest errors:
+# one file, named by -D (-trace file= would rename it for both).
+QLOG=$BATS_FILE_TMPDIR/qemu.log
+DET_VM=("${STD_VM[@]}" -q -trace -q vcpu_stall_write -q -d -q guest_errors -q -D -q "$QLOG")
 # since_start FILE OFFSET: what FILE (the trace, QEMU's log) got past OFFSET.
 since_start() { tail -c +$((${2:-0} + 1)) "$1"; }
 size() { stat -c %s "$1" 2>/dev/null || echo 0; }
@@ -57,7 +59,7 @@ size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 @test "4 vCPUs: the module probes and every bank is enabled and reloaded" {
 	session "${DET_VM[@]}"
 	local off
-	off=$(size "$BATS_FILE_TMPDIR/trace")
+	off=$(size "$QLOG")
 	gx "
 		$LOAD || exit 1
 		dmesg | grep vcpu_stall_detector
@@ -67,7 +69,7 @@ size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 	check_banks "$output" 4
 	# Host side: QEMU saw LOAD_CNT (0x04) writes from every vCPU.
 	for cpu in 0 1 2 3; do
-		n=$(since_start "$BATS_FILE_TMPDIR/trace" "$off" | grep -c "vcpu_stall_write cpu $cpu reg 0x04 ")
+		n=$(since_start "$QLOG" "$off" | grep -c "vcpu_stall_write cpu $cpu reg 0x04 ")
 		[ "$n" -ge 3 ] || fail "cpu $cpu: only $n reloads reached the device"
 	done
 }
@@ -124,7 +126,7 @@ size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 @test "stray guest MMIO accesses are logged and change nothing" {
 	session "${DET_VM[@]}"
 	local off
-	off=$(size "$BATS_FILE_TMPDIR/qemu.log")
+	off=$(size "$QLOG")
 	gx "
 		$LOAD || exit 1; sleep 1
 		echo 1 > /sys/module/vsd_test/parameters/stray || exit 1
@@ -132,7 +134,7 @@ size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 	assert_success
 	[ "$(count_events VCPU_STALL)" -eq 0 ] || fail "stall event after stray accesses"
 	check_banks "$output" 4
-	run since_start "$BATS_FILE_TMPDIR/qemu.log" "$off"
+	run since_start "$QLOG" "$off"
 	assert_output --partial "registers are 32 bits wide"
 	assert_output --partial "past the last bank"
 	assert_output --partial "CURRENT_CNT is read-only"
