@@ -22,7 +22,7 @@ teardown_file() { session_end; }
 		echo \"after \$(cat timeout_sec) \$(cat clock_freq_hz) \$(cat stall_action)\"
 		echo \"uid \$(su user -s /bin/sh -c 'id -u')\"
 		su user -s /bin/sh -c \"echo 5 > $DEV/timeout_sec\" && echo 'accepted unprivileged'
-		echo \"final \$(cat timeout_sec)\"; echo DONE; sleep 600"
+		echo \"final \$(cat timeout_sec)\"; hold DONE"
 	wait_output DONE 90 >/dev/null
 	# The host sees the new values in every bank.
 	banks=$(qom_banks)
@@ -112,7 +112,7 @@ teardown_file() { session_end; }
 		hp=\$!
 		for t in \$(seq 2 9) \$(seq 2 9) 7; do echo \$t > $DEV/timeout_sec || exit 1; done
 		wait \$hp
-		echo DONE; sleep 600"
+		hold DONE"
 	wait_output DONE 200 >/dev/null
 	run banks_state
 	assert_output '[[true,70],[true,70],[true,70],[true,70]]'

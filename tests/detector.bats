@@ -142,7 +142,7 @@ size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 
 @test "the host reads every bank through QOM (qom-get banks), pets rising" {
 	session "${DET_VM[@]}"
-	gx_start "$LOAD || exit 1; echo LOADED; sleep 600"
+	gx_start "$LOAD || exit 1; hold LOADED"
 	wait_output LOADED 60 >/dev/null
 	first=$(qom_banks)
 	sleep $((TIMEOUT + 1))

@@ -63,7 +63,7 @@ YNL="ynl --spec /usr/local/share/ynl/specs/vcpu-stall.yaml --output-json"
 		$YNL --do pause --json '{\"duration-ms\": 12000}' >/dev/null || exit 1
 		echo \"sysfs \$(cat $DEV/paused) \$(cat $DEV/pause_source) \$(cat $DEV/pause_remaining_ms)\"
 		$YNL --do pause-get
-		for i in \$(seq 300); do [ \$(cat $DEV/paused) = 0 ] && break; sleep 0.1; done
+		wait_until 30 'the resume at the deadline' grep -qx 0 $DEV/paused
 		echo \"after \$(cat $DEV/paused) \$(cat $DEV/pause_source) \$(cat $DEV/cpus/cpu*/enabled | tr -d '\n')\"
 		$YNL --do pause-get
 		$YNL --do pause --json '{\"duration-ms\": 0}'; echo \"rc=\$?\"
@@ -124,7 +124,7 @@ YNL="ynl --spec /usr/local/share/ynl/specs/vcpu-stall.yaml --output-json"
 		echo \"resumed \$(en)\"
 		cpu 2 1
 		echo \"online \$(en)\"
-		echo DONE; sleep 600"
+		hold DONE"
 	wait_output DONE 60 >/dev/null
 	run banks_state
 	assert_output '[[true,40],[true,40],[true,40],[true,40]]'
@@ -146,7 +146,7 @@ YNL="ynl --spec /usr/local/share/ynl/specs/vcpu-stall.yaml --output-json"
 		echo \"reloaded \$(cat $DEV/paused) \$(cat $DEV/pause_source) \$(cat $DEV/cpus/cpu*/enabled | tr -d '\n')\"
 		sleep $((TIMEOUT + 1))
 		echo \"pets \$(cat $DEV/cpus/cpu0/pets) \$(cat $DEV/cpus/cpu1/pets)\"
-		echo DONE; sleep 600"
+		hold DONE"
 	wait_output DONE 60 >/dev/null
 	run banks_state
 	assert_output '[[true,40],[true,40],[true,40],[true,40]]'
@@ -176,7 +176,7 @@ YNL="ynl --spec /usr/local/share/ynl/specs/vcpu-stall.yaml --output-json"
 		echo \"final \$(cat paused) \$(cat pause_source) \$(cat pause_remaining_ms) \$(cat cpus/cpu*/enabled | tr -d '\n')\"
 		p=\$(cat cpus/cpu3/pets); sleep $((TIMEOUT + 1))
 		echo \"pets \$((\$(cat cpus/cpu3/pets) - p))\"
-		echo DONE; sleep 600"
+		hold DONE"
 	wait_output DONE 380 >/dev/null
 	run banks_state
 	assert_output '[[true,40],[true,40],[true,40],[true,40]]'

@@ -37,7 +37,7 @@ RELOADS=${VSD_STRESS_RELOADS:-200}
 		echo \"final \$(cat $DEV/paused) \$(cat $DEV/timeout_sec) \$(cat $DEV/cpus/cpu*/enabled | tr -d '\n')\"
 		p=\$(cat $DEV/cpus/cpu3/pets); sleep $((TIMEOUT + 1))
 		echo \"pets \$((\$(cat $DEV/cpus/cpu3/pets) - p))\"
-		echo DONE; sleep 600"
+		hold DONE"
 	wait_output DONE 580 >/dev/null
 	run banks_state
 	assert_output '[[true,40],[true,40],[true,40],[true,40]]'
@@ -76,7 +76,7 @@ RELOADS=${VSD_STRESS_RELOADS:-200}
 		modprobe vcpu_stall_detector || exit 1
 		p=\$(cat $DEV/cpus/cpu1/pets); sleep $((TIMEOUT + 1))
 		echo \"pets \$((\$(cat $DEV/cpus/cpu1/pets) - p)) \$(cat $DEV/paused)\"
-		echo DONE; sleep 600"
+		hold DONE"
 	wait_output DONE 580 >/dev/null
 	run banks_state
 	assert_output '[[true,40],[true,40],[true,40],[true,40]]'

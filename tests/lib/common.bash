@@ -124,33 +124,42 @@ wait_output() {
 	date +%s.%N
 }
 
-# wait_migration TIMEOUT: wait until the source's migration completed.
-wait_migration() {
-	local deadline=$((SECONDS + $1)) st
-	while [ $SECONDS -lt $deadline ]; do
-		vm_alive || { echo "waiting for the migration:" >&2; vm_gone_report >&2; return 1; }
-		st=$(qmp query-migrate | jq -r '.status // "none"')
-		case $st in
-		completed) return 0 ;;
-		failed | cancelled) echo "migration $st" >&2; return 1 ;;
-		esac
-		sleep 0.2
+# poll_until TIMEOUT WHAT CMD...: run CMD until it succeeds (0); another
+# status than 1 fails at once, and so does the VM of $VMDIR going away; a
+# timeout names WHAT.
+poll_until() {
+	local deadline=$((SECONDS + $1)) what=$2 rc
+	shift 2
+	while :; do
+		rc=0
+		"$@" || rc=$?
+		[ "$rc" -eq 0 ] && return 0
+		[ "$rc" -eq 1 ] || return 1
+		vm_alive || { echo "waiting for $what:" >&2; vm_gone_report >&2; return 1; }
+		[ $SECONDS -lt "$deadline" ] || { echo "timed out after $1 s waiting for $what" >&2; return 1; }
+		sleep 0.05
 	done
-	echo "migration not completed within $1 s" >&2
+}
+
+# migration_done: 0 completed, 1 not yet, 2 failed or cancelled.
+migration_done() {
+	local st
+	st=$(qmp query-migrate | jq -r '.status // "none"')
+	case $st in
+	completed) return 0 ;;
+	failed | cancelled) echo "migration $st" >&2; return 2 ;;
+	esac
 	return 1
 }
+
+# wait_migration TIMEOUT: wait until the source's migration completed.
+wait_migration() { poll_until "$1" "the migration to complete" migration_done; }
 
 # wait_listening SOCK TIMEOUT: wait until a unix socket listens at SOCK
 # (a migration destination's -incoming), failing at once if the VM of
 # $VMDIR is gone.
-wait_listening() {
-	local deadline=$((SECONDS + $2))
-	until ss -xlnH | awk -v p="$1" '$5 == p { f = 1 } END { exit !f }'; do
-		vm_alive || { echo "waiting for $1 to listen:" >&2; vm_gone_report >&2; return 1; }
-		[ $SECONDS -lt "$deadline" ] || { echo "timed out after $2 s waiting for $1 to listen" >&2; return 1; }
-		sleep 0.05
-	done
-}
+listening() { ss -xlnH | awk -v p="$1" '$5 == p { f = 1 } END { exit !f }'; }
+wait_listening() { poll_until "$2" "$1 to listen" listening "$1"; }
 
 vm_teardown() {
 	local f d

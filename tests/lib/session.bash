@@ -37,6 +37,12 @@ vm_alive() {
 	read -r pid <"$d/vm.pid" && kill -0 "$pid" 2>/dev/null
 }
 
+# vm_running [DIR]: the VM of DIR runs and is not stopped (QMP).
+vm_running() {
+	local d=${1:-$(vmdir)}
+	vm_alive "$d" && VMDIR=$d qmp query-status 2>/dev/null | grep -q '"running": true'
+}
+
 # vm_gone_report [DIR]: why a VM is gone, for a failure message.
 vm_gone_report() {
 	local d=${1:-$(vmdir)} f
@@ -52,8 +58,7 @@ session() {
 	local want d
 	want=$(printf '%q ' "$@")
 	if d=$(session_current) && [ "$(cat "$d/args")" = "$want" ] &&
-		[ ! -e "$d/dirty" ] && vm_alive "$d" &&
-		VMDIR=$d qmp query-status 2>/dev/null | grep -q '"running": true'; then
+		[ ! -e "$d/dirty" ] && vm_running "$d"; then
 		VMDIR=$d
 		return 0
 	fi
@@ -83,8 +88,7 @@ session_stop() {
 	local d
 	d=$(session_current) || return 0
 	rm -f "$SESSION_DIR/current"
-	if vm_alive "$d" && VMDIR=$d qmp query-status 2>/dev/null | grep -q '"running": true' &&
-		[ ! -e "$d/dirty" ]; then
+	if vm_running "$d" && [ ! -e "$d/dirty" ]; then
 		printf 'quit\n' 1<>"$d/ctl.in"
 		local i=0
 		while vm_alive "$d" && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
@@ -188,7 +192,7 @@ gx_wait() {
 	if ! end=$(CASE_OUT=$CASE_OFF wait_line "^@@vsd-end $CASE_ID " "$t" "case $CASE_ID to end"); then
 		# A running VM's agent can end the case; a stopped or dead VM is
 		# booted anew by the next case (session).
-		if vm_alive "$d" && qmp query-status 2>/dev/null | grep -q '"running": true'; then
+		if vm_running "$d"; then
 			printf 'stop %s\n' "$CASE_ID" 1<>"$d/ctl.in"
 			CASE_OUT=$CASE_OFF wait_line "^@@vsd-end $CASE_ID " 30 "case $CASE_ID to stop" >/dev/null ||
 				touch "$d/dirty"
@@ -249,8 +253,14 @@ session_teardown() {
 #     other than nlctrl's "notify" (bit 0x8000), i.e. until a listener
 #     started in the background hears what follows; fails naming WHAT.
 #   wait_until SECONDS WHAT CMD...: until CMD succeeds; fails naming WHAT.
+#   hold MARK: print MARK and wait for the host to end the case (gx_end),
+#     which looks at the guest's state (QOM, events) before it is undone.
 # shellcheck disable=SC2016 # guest code, expanded in the guest
 GUEST_LIB='
+hold() {
+	echo "$1"
+	exec sleep 3600
+}
 wait_until() {
 	_t=$(($1 * 10)) _s=$1 _w=$2
 	shift 2
