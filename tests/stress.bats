@@ -15,6 +15,12 @@ teardown_file() { session_end; }
 # fewer (tests/run says how many; vm-quick does all on Debian's kernel).
 HOTPLUG=${VSD_STRESS_HOTPLUG:-1000}
 RELOADS=${VSD_STRESS_RELOADS:-200}
+# The control paths run without end beside the hotplug loop, each resting
+# 50 ms between operations: a cycle (about 150 ms here) still overlaps one
+# or more of each, and the loop is not starved of CPU by three busy shells
+# (measured on 100 cycles: 26 instead of 40 s of host CPU, 15 instead of
+# 21 s).
+REST=0.05
 
 @test "stress: 1,000 CPU offline/online cycles (fewer on the debug kernel) against status dumps, config changes and pause/resume" {
 	echo "# stress: $HOTPLUG hotplug cycles on $VSD_PLATFORM" >&3
@@ -27,11 +33,11 @@ RELOADS=${VSD_STRESS_RELOADS:-200}
 			echo 1 > /sys/devices/system/cpu/cpu\$c/online || exit 1
 			n=\$((n + 1)); done; echo \"hotplug cycles \$n\"; touch \$stop ) &
 		hp=\$!
-		( d=0; until [ -e \$stop ]; do stallctl status --json > /dev/null || exit 1; d=\$((d + 1)); done; echo \"dumps \$d\" ) &
+		( d=0; until [ -e \$stop ]; do stallctl status --json > /dev/null || exit 1; d=\$((d + 1)); sleep $REST; done; echo \"dumps \$d\" ) &
 		st=\$!
-		( k=0; until [ -e \$stop ]; do for t in 5 6 7 $TIMEOUT; do stallctl config --timeout \$t || exit 1; done; k=\$((k + 1)); done; echo \"config rounds \$k\" ) &
+		( k=0; until [ -e \$stop ]; do for t in 5 6 7 $TIMEOUT; do stallctl config --timeout \$t > /dev/null || exit 1; done; k=\$((k + 1)); sleep $REST; done; echo \"config rounds \$k\" ) &
 		cf=\$!
-		( p=0; until [ -e \$stop ]; do echo 1 > $DEV/paused; echo 0 > $DEV/paused; echo 30000 > $DEV/pause_remaining_ms; echo 0 > $DEV/paused; p=\$((p + 1)); done; echo \"pause rounds \$p\" ) &
+		( p=0; until [ -e \$stop ]; do echo 1 > $DEV/paused; echo 0 > $DEV/paused; echo 30000 > $DEV/pause_remaining_ms; echo 0 > $DEV/paused; p=\$((p + 1)); sleep $REST; done; echo \"pause rounds \$p\" ) &
 		pr=\$!
 		wait \$hp && echo 'hotplug ok'; wait \$st && echo 'status ok'; wait \$cf && echo 'config ok'; wait \$pr
 		echo \"final \$(cat $DEV/paused) \$(cat $DEV/timeout_sec) \$(cat $DEV/cpus/cpu*/enabled | tr -d '\n')\"

@@ -77,7 +77,9 @@ vm_start() {
 		fi
 		wait "$run" || rc=$?
 		echo "$rc" >"$d/vm.status"
-	} &
+	} >/dev/null 2>&1 &
+	# (Its own output goes to files: holding our stdout would keep a
+	# "run" that started the VM waiting until the VM ended.)
 	VM_PID=$!
 	echo "$VM_PID" >"$d/vm.pid"
 }
@@ -89,7 +91,18 @@ vm_wait() {
 	rm -f "$(vmdir)/vm.pid"
 }
 
-qmp() { python3 "$QMP_PY" cmd "$(vmdir)/qmp.sock" "$@"; }
+# qmp COMMAND [JSON-ARGS]: run a QMP command in the VM started last (or
+# VMDIR's); fails at once, saying so, if that VM has ended.
+qmp() {
+	local d pid=
+	d=$(vmdir)
+	if [ -e "$d/vm.status" ]; then
+		echo "qmp $1: the VM in $d has ended (vm-run status $(cat "$d/vm.status"))" >&2
+		return 1
+	fi
+	[ -r "$d/vm.pid" ] && read -r pid <"$d/vm.pid"
+	python3 "$QMP_PY" cmd "$d/qmp.sock" "$@" ${pid:+"--pid=$pid"}
+}
 
 # qom_banks: every bank's status as the host sees it (QOM, JSON array).
 qom_banks() { qmp qom-get '{"path": "/machine/stall-detector", "property": "banks"}'; }
@@ -165,7 +178,8 @@ vm_teardown() {
 	local f d
 	while IFS= read -r f; do
 		d=${f%/vm.pid}
-		VMDIR=$d qmp quit >/dev/null 2>&1 || kill "$(cat "$f")" 2>/dev/null || true
+		[ -e "$d/vm.status" ] || VMDIR=$d qmp quit >/dev/null 2>&1 ||
+			kill "$(cat "$f")" 2>/dev/null || true
 		wait "$(cat "$f")" 2>/dev/null || true
 		rm -f "$f"
 	done < <(find "$BATS_TEST_TMPDIR" -name vm.pid 2>/dev/null)

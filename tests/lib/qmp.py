@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Minimal QMP client for the tests (standard library only).
 
-  qmp.py cmd SOCK COMMAND [JSON-ARGS]   run one command, print its return
+  qmp.py cmd SOCK COMMAND [JSON-ARGS] [--pid=PID]
+                                        run one command, print its return;
+                                        exit 1 at once if process PID (the
+                                        VM) is gone before QEMU answers
   qmp.py events SOCK FILE [--cont]      log every event to FILE as JSON lines
                                         (after 'cont' if asked) until QEMU exits
   qmp.py wait FILE EVENT [TIMEOUT] [KEY=VALUE...] [--from=N] [--pid=PID]
@@ -21,7 +24,7 @@ import sys
 import time
 
 
-def connect(path, timeout=30.0):
+def connect(path, timeout=30.0, pid=None):
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -32,6 +35,8 @@ def connect(path, timeout=30.0):
             s.close()
             if e.errno == errno.ECONNREFUSED:
                 sys.exit(f"qmp.py: {path} refuses connections: QEMU is gone")
+            if pid is not None and not alive(pid):
+                sys.exit(f"qmp.py: cannot connect to {path}: the VM (process {pid}) is gone")
             if time.monotonic() > deadline:
                 sys.exit(f"qmp.py: cannot connect to {path} within {timeout:g} s: {e.strerror}")
             time.sleep(0.05)
@@ -65,7 +70,9 @@ def execute(f, cmd, args=None, events=None):
 
 
 def cmd_cmd(argv):
-    _, f = connect(argv[0])
+    pid = next((int(a[6:]) for a in argv if a.startswith("--pid=")), None)
+    argv = [a for a in argv if not a.startswith("--pid=")]
+    _, f = connect(argv[0], pid=pid)
     args = json.loads(argv[2]) if len(argv) > 2 else None
     print(json.dumps(execute(f, argv[1], args)))
 
