@@ -498,7 +498,14 @@ def main():
     if bad:
         ap.error(f"unknown part(s): {', '.join(bad)}; parts: {', '.join(PARTS)}")
     os.makedirs(args.out, exist_ok=True)
-    meta = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "smoke": args.smoke,
+    # A full run boots the guest as its users do; the smoke run, as the
+    # tests do (tests/lib/platforms.bash: without the CPU vulnerability
+    # workarounds, which are slow under TCG).
+    if not args.smoke:
+        os.environ.setdefault("VSD_APPEND", "")
+    # (None: the platform's parameters.)
+    meta = {"guest_append": os.environ.get("VSD_APPEND"),
+            "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "smoke": args.smoke,
             "host_cpus": os.cpu_count(), "uname": os.uname().release,
             "guest_kernel": os.environ.get("VSD_KVER", "")}
     with open(os.path.join(ROOT, "build", "guest.env"), encoding="utf-8") as f:

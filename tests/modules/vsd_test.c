@@ -16,6 +16,7 @@
 #include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/of.h>
 #include <linux/of_address.h>
@@ -37,6 +38,7 @@ static int stall_fn(void *data)
 	struct stall_req *req = data;
 	unsigned int ms = req->ms;
 	unsigned long flags;
+	ktime_t deadline;
 
 	local_irq_save(flags);
 	/*
@@ -48,8 +50,14 @@ static int stall_fn(void *data)
 	if (!req->quiet)
 		pr_info("vsd_test: CPU %u: interrupts off for %u ms\n",
 			req->cpu, ms);
-	while (ms--)
-		mdelay(1);
+	/*
+	 * Until a deadline, not a sum of 1 ms delays: a vCPU the host
+	 * deschedules mid-delay would stretch each one, and a 5 s stall
+	 * became 12 s on a loaded host.
+	 */
+	deadline = ktime_add_ms(ktime_get(), ms);
+	while (ktime_before(ktime_get(), deadline))
+		udelay(100);
 	local_irq_restore(flags);
 	pr_info("vsd_test: CPU %u: interrupts back on\n", req->cpu);
 	kfree(req);
