@@ -13,7 +13,6 @@
  */
 
 #include <linux/cpumask.h>
-#include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
@@ -57,7 +56,7 @@ static int stall_fn(void *data)
 	 */
 	deadline = ktime_add_ms(ktime_get(), ms);
 	while (ktime_before(ktime_get(), deadline))
-		udelay(100);
+		cpu_relax();
 	local_irq_restore(flags);
 	pr_info("vsd_test: CPU %u: interrupts back on\n", req->cpu);
 	kfree(req);
