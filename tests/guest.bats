@@ -12,7 +12,6 @@ teardown_file() { session_end; }
 
 GUEST_VM=(--smp 2 "${DEV_ARGS[@]}")
 
-SPEC=/usr/local/share/ynl/specs/vcpu-stall.yaml
 LIBDIR=/lib/aarch64-linux-gnu
 
 @test "dynamically linked arm64 programs run: glibc and the tools' libraries resolve" {
@@ -61,8 +60,8 @@ print(doc)'"
 	session "${GUEST_VM[@]}"
 	gx "
 		modprobe vcpu_stall_detector || exit 1
-		ynl --spec $SPEC --list-ops || exit 1
-		ynl --spec $SPEC --do config-get --output-json"
+		ynl --spec $YNL_SPEC --list-ops || exit 1
+		ynl --spec $YNL_SPEC --do config-get --output-json"
 	assert_success
 	assert_line --regexp '^cpu-get +\[ (do, dump|dump, do) \]$' # modes: a set
 	assert_line --regexp '^config-get +\[ do \]$'

@@ -9,8 +9,6 @@ load lib/common
 teardown() { vm_teardown; }
 teardown_file() { session_end; }
 
-SPEC=/usr/local/share/ynl/specs/vcpu-stall.yaml
-YNL="ynl --spec $SPEC --output-json"
 
 @test "netlink: cpu-get for one CPU and a dump of all, config-get and config-set" {
 	session "${STD_VM[@]}"
@@ -91,9 +89,9 @@ YNL="ynl --spec $SPEC --output-json"
 	session "${STD_VM[@]}"
 	gx "
 		modprobe vcpu_stall_detector && modprobe vsd_test || exit 1
-		$YNL --subscribe events --sleep $((TIMEOUT + 10)) > /tmp/ntf &
+		python3 -c \"$YNL_NTF_UNTIL\" stall-ntf 120 > /tmp/ntf &
 		# Python under TCG takes seconds to start: wait for the membership.
-		wait_nl \$! 16 'ynl --subscribe events' || exit 1
+		wait_nl \$! 16 'the events subscriber' || exit 1
 		echo notify > /sys/bus/platform/drivers/vcpu_stall_detector/90c0000.vmwdt/stall_action
 		echo 0 > /sys/devices/system/cpu/cpu1/online
 		echo 1 > /sys/devices/system/cpu/cpu1/online

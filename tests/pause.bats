@@ -10,14 +10,13 @@ teardown() { vm_teardown; }
 teardown_file() { session_end; }
 
 STALL=/sys/module/vsd_test/parameters/stall
-YNL="ynl --spec /usr/local/share/ynl/specs/vcpu-stall.yaml --output-json"
 # python3 -c "$PAUSE_AND_GET" MS: a netlink pause of MS ms and, at once, a
 # pause-get, whose reply it prints as ynl --output-json does.
 PAUSE_AND_GET='
 import json, sys
 sys.path.insert(0, "/usr/local/lib/ynl")
 from lib import YnlFamily
-f = YnlFamily("/usr/local/share/ynl/specs/vcpu-stall.yaml")
+f = YnlFamily("'"$YNL_SPEC"'")
 f.do("pause", {"duration-ms": int(sys.argv[1])})
 print(json.dumps(f.do("pause-get", {})))'
 
@@ -69,9 +68,9 @@ print(json.dumps(f.do("pause-get", {})))'
 	session "${STD_VM[@]}"
 	gx "
 		modprobe vcpu_stall_detector || exit 1
-		$YNL --subscribe events --sleep 40 > /tmp/ntf &
+		python3 -c \"$YNL_NTF_UNTIL\" resumed-ntf 120 > /tmp/ntf &
 		# Python under TCG takes seconds to start: wait for the membership.
-		wait_nl \$! 16 'ynl --subscribe events' || exit 1
+		wait_nl \$! 16 'the events subscriber' || exit 1
 		python3 -c '$PAUSE_AND_GET' 12000 || exit 1
 		echo \"sysfs \$(cat $DEV/paused) \$(cat $DEV/pause_source) \$(cat $DEV/pause_remaining_ms)\"
 		wait_until 30 'the resume at the deadline' grep -qx 0 $DEV/paused

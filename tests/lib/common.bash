@@ -38,6 +38,28 @@ DEV=/sys/bus/platform/drivers/vcpu_stall_detector/90c0000.vmwdt
 
 # Guest-side snippets.
 LOAD='modprobe vcpu_stall_detector && modprobe vsd_test'
+# The kernel's YNL CLI in the guest, with our spec.
+YNL_SPEC=/usr/local/share/ynl/specs/vcpu-stall.yaml
+YNL="ynl --spec $YNL_SPEC --output-json"
+# python3 -c "$YNL_NTF_UNTIL" NAME SECONDS (in the guest): subscribe to our
+# family's events, and once notification NAME has come (or SECONDS have
+# passed without it) print every one received, as ynl --subscribe
+# --output-json does.  ynl's own --sleep would be a guess at when the last
+# event arrives.
+YNL_NTF_UNTIL="
+import json, sys, time
+sys.path.insert(0, '/usr/local/lib/ynl')
+from lib import YnlFamily
+f = YnlFamily('$YNL_SPEC')
+f.ntf_subscribe('events')
+end = time.monotonic() + float(sys.argv[2])
+def got():
+    q = f.async_msg_queue
+    return list(q.queue) if hasattr(q, 'queue') else list(q)
+while not any(m['name'] == sys.argv[1] for m in got()) and time.monotonic() < end:
+    time.sleep(0.1)
+    f.check_ntf()
+print(json.dumps(got()))"
 BANKS='cat /sys/module/vsd_test/parameters/banks'
 # Bank snapshots every 0.5 s for 1.5x the timeout: every CPU reloads in it.
 SAMPLE="for i in \$(seq $((3 * TIMEOUT))); do $BANKS; sleep 0.5; done"
