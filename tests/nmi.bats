@@ -27,17 +27,21 @@ setup_file() {
 # hard_lockup [vm-run args]: interrupts off on CPU 1 for 120 s, action
 # backtrace; the host pauses the VM when its grace period (10 s) runs out.
 # Quiet: nothing printed on CPU 1 just before (see vsd_test.c's stall_fn()).
-# 8 s into the stall CPU 0 copies the kernel log to the output.
+# hard_lockup UNTIL [vm-run options]: CPU 1 stuck with interrupts off for
+# 120 s; once UNTIL (guest shell) returns, CPU 0 copies the kernel log to
+# the output.
 hard_lockup() {
+	local until=$1
+	shift
 	vm_start --smp 2 "${VIRT_ARGS[@]}" -q -global -q vcpu-stall-detector.grace-ms=10000 \
-		-q -action -q watchdog=pause "$@" -- "
+		-q -action -q watchdog=pause "$@" -- "$GUEST_LIB
 		$LOAD || exit 1
 		dmesg | grep -o 'stall NMI\|stall interrupt'
 		grep -qx 'pr/.*' /proc/[0-9]*/comm && echo 'console thread'
 		echo backtrace > $DEV/stall_action
 		echo READY
 		echo '1 120000 quiet' > /sys/module/vsd_test/parameters/stall
-		sleep 8
+		$until
 		echo LOG
 		dmesg
 		echo END
@@ -47,7 +51,9 @@ hard_lockup() {
 }
 
 @test "nmi: a CPU stuck with interrupts off reports its stack by NMI before the host acts" {
-	hard_lockup -a irqchip.gicv3_pseudo_nmi=1
+	# Until the report's last part, CPU 1's stack, is in the log.
+	hard_lockup "wait_until 60 'the NMI report' sh -c 'dmesg | grep -q stall_fn'" \
+		-a irqchip.gicv3_pseudo_nmi=1
 	local report="vCPU stall detector: CPU 1 stalled (NMI); it may still be stuck; its stack at the NMI:"
 	# CPU 0 reported it (event, uevent, these lines: the NMI kept CPU 1's
 	# stack) while CPU 1 was stuck, and before the host acted.
@@ -71,7 +77,9 @@ hard_lockup() {
 }
 
 @test "nmi: without pseudo-NMI the stall interrupt is normal and a hard lockup goes unreported by the guest" {
-	hard_lockup
+	# Nothing is to come: the log after twice the timeout, when the
+	# pseudo-NMI case's report is there.
+	hard_lockup "sleep $((2 * TIMEOUT))"
 	run cat "$BATS_TEST_TMPDIR/out"
 	assert_line "stall interrupt"
 	assert_line END
