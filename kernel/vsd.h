@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * vCPU stall detector: state shared by the driver's files (vsd_main.c: the
- * device and its CPUs; vsd_netlink.c: the generic netlink family;
- * vsd_sysfs.c: the sysfs knobs and per-CPU status).
+ * device, its CPUs and the stall handler; vsd_irq.c: the stall interrupt as
+ * an IRQ or a pseudo-NMI; vsd_pause.c: pause, resume and system sleep;
+ * vsd_netlink.c: the generic netlink family's handlers, vsd_family.c its
+ * policies and op table; vsd_sysfs.c: the sysfs knobs and per-CPU status).
  */
 #ifndef _VSD_H
 #define _VSD_H

@@ -549,7 +549,10 @@ static int vsd_probe(struct platform_device *pdev)
 	ret = devm_add_action_or_reset(dev, vsd_remove_instance, vsd);
 	if (ret)
 		return ret;
-	/* Removal withdraws the device, then ends the pause, then the CPUs. */
+	/*
+	 * Removal (devm, in reverse): the device withdrawn from requests, then
+	 * the pause deadline cancelled, then the CPUs stopped.
+	 */
 	ret = devm_add_action_or_reset(dev, vsd_stop_pause, vsd);
 	if (ret)
 		return ret;
