@@ -125,8 +125,8 @@ struct vsd_cpu {
  * @stalled: CPUs whose stall is yet to be reported (stall interrupt sets,
  *	@event_work clears)
  * @pending: VSD_BACKTRACE_PENDING: @event_work is to log the stack of every
- *	CPU in @stalled's complement (a stalled CPU logged its own from the
- *	interrupt, or its NMI saved it for @event_work to print)
+ *	CPU not in @stalled (a stalled CPU logged its own from the interrupt,
+ *	or its NMI saved it for @event_work to print)
  * @stall_work: queues @event_work from the stall interrupt, NMI or not
  * @event_work: reports stalls from process context
  * @cpus_kobj: the sysfs directory of per-CPU status
