@@ -136,3 +136,19 @@ build_clean() {
 		"$VSD_ROOT/uapi/netlink/vcpu-stall.yaml"
 	assert_success
 }
+
+@test "tests/run: each suite's CPU time is reported, what it left running is killed and named" {
+	[ -e /sys/fs/cgroup/cgroup.controllers ] || [ -e /sys/fs/cgroup/unified/cgroup.controllers ] ||
+		fail "no cgroup v2 on this host: tests/run can neither count a suite's CPU nor sweep it"
+	# (printf: bats would rewrite a test line of ours in a here-document.)
+	printf '%s\n' '@test "leaves a process behind" {' \
+		'	setsid sleep 321 </dev/null >/dev/null 2>&1 3>&- &' '}' \
+		>"$BATS_TEST_TMPDIR/leaver.bats"
+	run "$VSD_ROOT/tests/run" "$BATS_TEST_TMPDIR/leaver.bats"
+	assert_success
+	assert_line --regexp '^# suite leaver: [0-9]+ s, [0-9]+ s of CPU$'
+	assert_line '# suite leaver left these running; killed:'
+	assert_line --regexp '^#   [0-9]+ sleep 321$'
+	assert_line '1 passed, 0 failed'
+	poll_until 10 'the leftover sleep to be gone' sh -c "! pgrep -f '^sleep 321$'"
+}
