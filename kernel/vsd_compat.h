@@ -11,6 +11,7 @@
 
 #include <linux/hrtimer.h>
 #include <linux/interrupt.h>
+#include <linux/slab.h>
 #include <linux/version.h>
 #include <net/netlink.h>
 
@@ -27,6 +28,15 @@ vsd_hrtimer_setup(struct hrtimer *timer,
 	hrtimer_setup(timer, function, clock_id, mode);
 #endif
 }
+
+/*
+ * kmalloc_obj() (7.0) allocates by type and returns that type's pointer;
+ * before it, the same size.  The flags are always given here (7.0's default
+ * them to GFP_KERNEL).
+ */
+#ifndef kmalloc_obj
+#define kmalloc_obj(VAR_OR_TYPE, GFP) kmalloc(sizeof(VAR_OR_TYPE), GFP)
+#endif
 
 /* NLA_UINT (4 or 8 bytes, as small as the value allows) came in 6.7. */
 static inline int vsd_nla_put_uint(struct sk_buff *skb, int attrtype, u64 value)

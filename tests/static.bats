@@ -7,11 +7,12 @@ load lib/common
 
 setup_file() {
 	export CHECKPATCH KROOT_612 KROOT_61 KROOT_NEW SPARSE
-	CHECKPATCH=$("$VSD_ROOT/scripts/fetch-linux-source.sh")/scripts/checkpatch.pl
 	KROOT_612=$("$VSD_ROOT/scripts/fetch-kernel.sh" bookworm-backports --headers-only)
 	KROOT_61=$("$VSD_ROOT/scripts/fetch-kernel.sh" bookworm --headers-only)
 	# The newest series (sid's linux-source, 7.x), prepared with our gcc.
 	KROOT_NEW=$("$VSD_ROOT/scripts/prepare-ktree.sh" sid)
+	# The newest series' checkpatch: it knows the newest idioms.
+	CHECKPATCH=$KROOT_NEW/src/scripts/checkpatch.pl
 	SPARSE=$("$VSD_ROOT/scripts/build-sparse.sh")
 }
 

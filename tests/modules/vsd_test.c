@@ -23,6 +23,8 @@
 
 #include <misc/vcpu_stall_detector.h>
 
+#include "vsd_compat.h"
+
 static void __iomem *base;
 static resource_size_t window;
 
@@ -76,7 +78,7 @@ static int stall_set(const char *val, const struct kernel_param *kp)
 		return -EINVAL;
 	if (cpu >= nr_cpu_ids || !cpu_online(cpu))
 		return -ENODEV;
-	req = kmalloc(sizeof(*req), GFP_KERNEL);
+	req = kmalloc_obj(*req, GFP_KERNEL);
 	if (!req)
 		return -ENOMEM;
 	req->cpu = cpu;
