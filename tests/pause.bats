@@ -12,13 +12,9 @@ teardown_file() { session_end; }
 STALL=/sys/module/vsd_test/parameters/stall
 # python3 -c "$PAUSE_AND_GET" MS: a netlink pause of MS ms and, at once, a
 # pause-get, whose reply it prints as ynl --output-json does.
-PAUSE_AND_GET='
-import json, sys
-sys.path.insert(0, "/usr/local/lib/ynl")
-from lib import YnlFamily
-f = YnlFamily("'"$YNL_SPEC"'")
-f.do("pause", {"duration-ms": int(sys.argv[1])})
-print(json.dumps(f.do("pause-get", {})))'
+PAUSE_AND_GET="$YNL_PY
+f.do('pause', {'duration-ms': int(sys.argv[1])})
+print(json.dumps(f.do('pause-get', {})))"
 
 @test "pause: 3x the timeout without a stall, then resume reloads every CPU" {
 	session "${STD_VM[@]}"
@@ -71,7 +67,7 @@ print(json.dumps(f.do("pause-get", {})))'
 		python3 -c \"$YNL_NTF_UNTIL\" resumed-ntf 120 > /tmp/ntf &
 		# Python under TCG takes seconds to start: wait for the membership.
 		wait_nl \$! 16 'the events subscriber' || exit 1
-		python3 -c '$PAUSE_AND_GET' 12000 || exit 1
+		python3 -c \"$PAUSE_AND_GET\" 12000 || exit 1
 		echo \"sysfs \$(cat $DEV/paused) \$(cat $DEV/pause_source) \$(cat $DEV/pause_remaining_ms)\"
 		wait_until 30 'the resume at the deadline' grep -qx 0 $DEV/paused
 		echo \"after \$(cat $DEV/paused) \$(cat $DEV/pause_source) \$(cat $DEV/cpus/cpu*/enabled | tr -d '\n')\"

@@ -41,16 +41,19 @@ LOAD='modprobe vcpu_stall_detector && modprobe vsd_test'
 # The kernel's YNL CLI in the guest, with our spec.
 YNL_SPEC=/usr/local/share/ynl/specs/vcpu-stall.yaml
 YNL="ynl --spec $YNL_SPEC --output-json"
+# Python in the guest with ynl's library: f, our family (no double quotes
+# inside, so that it goes into a guest script in either kind of quotes).
+YNL_PY="
+import json, sys, time
+sys.path.insert(0, '/usr/local/lib/ynl')
+from lib import YnlFamily
+f = YnlFamily('$YNL_SPEC')"
 # python3 -c "$YNL_NTF_UNTIL" NAME SECONDS (in the guest): subscribe to our
 # family's events, and once notification NAME has come (or SECONDS have
 # passed without it) print every one received, as ynl --subscribe
 # --output-json does.  ynl's own --sleep would be a guess at when the last
 # event arrives.
-YNL_NTF_UNTIL="
-import json, sys, time
-sys.path.insert(0, '/usr/local/lib/ynl')
-from lib import YnlFamily
-f = YnlFamily('$YNL_SPEC')
+YNL_NTF_UNTIL="$YNL_PY
 f.ntf_subscribe('events')
 end = time.monotonic() + float(sys.argv[2])
 def got():
@@ -200,8 +203,7 @@ vm_teardown() {
 	local f d
 	while IFS= read -r f; do
 		d=${f%/vm.pid}
-		[ -e "$d/vm.status" ] || VMDIR=$d qmp quit >/dev/null 2>&1 ||
-			kill "$(cat "$f")" 2>/dev/null || true
+		VMDIR=$d qmp quit >/dev/null 2>&1 || kill "$(cat "$f")" 2>/dev/null || true
 		wait "$(cat "$f")" 2>/dev/null || true
 		rm -f "$f"
 	done < <(find "$BATS_TEST_TMPDIR" -name vm.pid 2>/dev/null)
