@@ -35,7 +35,7 @@ fi
 # Debian bookworm arm64 packages: what dynamically linked tools need, and
 # python3 for ynl.  Their trees are merged /usr (/bin is /usr/bin); busybox
 # and its applet links live there too.
-GUEST_LIBS=(libc6 libnl-3-200 libnl-genl-3-200 libudev1 libsmartcols1)
+GUEST_LIBS=(libc6 libnl-3-200 libnl-genl-3-200 libudev1 libsmartcols1 libjson-c5)
 PYTHON_PKGS=(python3 python3-yaml python3-jsonschema)
 # The real systemd-udevd (and udevadm) for the udev rules' tests, the QEMU
 # guest agent for the migration helper's; systemd itself stays out.

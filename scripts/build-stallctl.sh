@@ -14,7 +14,7 @@ set -euo pipefail
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
-SYSROOT_PKGS=(libc6-dev libnl-3-dev libnl-genl-3-dev libudev-dev libsmartcols-dev)
+SYSROOT_PKGS=(libc6-dev libnl-3-dev libnl-genl-3-dev libudev-dev libsmartcols-dev libjson-c-dev)
 CROSS_COMPILE=${CROSS_COMPILE:-aarch64-linux-gnu-}
 src=$VSD_ROOT/tools/stallctl
 

@@ -37,7 +37,7 @@ pkgs=(
 	device-tree-compiler dt-schema python3-yaml python3-jsonschema
 	# tests and tooling
 	bats bats-assert bats-support jq socat shellcheck sparse strace groff-base
-	libnl-genl-3-dev libudev-dev libsmartcols-dev
+	libnl-genl-3-dev libudev-dev libsmartcols-dev libjson-c-dev
 	# benchmarks (make bench): plots
 	gnuplot-nox
 	# python checks

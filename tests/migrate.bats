@@ -2,8 +2,10 @@
 # The migration helper (tools/migrate/vsd-migrate) end to end: Debian's
 # qemu-guest-agent in the guest over virtio-serial, a real migration between
 # two QEMU processes; its failure path; and the guest-side hook scripts
-# (tools/hooks).  Each case boots its own VMs: migration is host-side.
-# Platforms: every one.
+# (tools/hooks).  Each case boots its own VMs: migration is host-side.  The
+# recovery steps' failures that no real QEMU produces on demand (a monitor
+# gone mid-recovery, a reply that is not JSON) are played by
+# tests/lib/fakeqemu.py.  Platforms: every one.
 
 load lib/common
 
@@ -15,7 +17,8 @@ QGA_START=$VSD_ROOT/tests/guest/qga-start
 BANKS='{"path": "/machine/stall-detector", "property": "banks"}'
 
 # start_pair: a source running the detector and qemu-ga, a destination
-# waiting on unix:$t/mig.sock (or on DEST_URI).
+# waiting on unix:$t/mig.sock (or on DEST_URI; with DEST_URI=defer, for
+# migrate-incoming).
 start_pair() {
 	t=$BATS_TEST_TMPDIR
 	VMDIR=$t/src vm_start --smp 2 "${VIRT_ARGS[@]}" --qga "$t/src-qga.sock" -f "$QGA_START" -- "
@@ -26,7 +29,37 @@ start_pair() {
 		--incoming "${DEST_URI:-unix:$t/mig.sock}" -- true
 	VMDIR=$t/src wait_output READY 90 >/dev/null
 	local uri=${DEST_URI:-unix:$t/mig.sock}
-	VMDIR=$t/dst wait_listening "${uri#unix:}" 60
+	if [ "$uri" = defer ]; then
+		VMDIR=$t/dst poll_until 60 "the destination's monitor" test -S "$t/dst/qmp.sock"
+	else
+		VMDIR=$t/dst wait_listening "${uri#unix:}" 60
+	fi
+}
+
+# fake_pair SCENARIO: tests/lib/fakeqemu.py's sockets in $t/fake.
+fake_pair() {
+	t=$BATS_TEST_TMPDIR
+	mkdir -p "$t/fake"
+	python3 "$VSD_ROOT/tests/lib/fakeqemu.py" "$t/fake" "$1" >"$t/fake/out" 2>&1 &
+	FAKE_PID=$!
+	local _
+	for _ in $(seq 100); do
+		grep -q READY "$t/fake/out" && return 0
+		kill -0 "$FAKE_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$t/fake/out" >&2
+	fail "fakeqemu.py $1 did not start"
+}
+# fake_migrate: vsd-migrate against the fake pair, which then ends.
+fake_migrate() {
+	local f=$t/fake
+	run "$MIGRATE" --qmp "$f/src-qmp.sock" --qga "$f/src-qga.sock" \
+		--dest-qmp "$f/dst-qmp.sock" --dest-qga "$f/dst-qga.sock" \
+		--uri "unix:$f/mig.sock" --pause-for 3m --timeout 10
+	kill "$FAKE_PID" 2>/dev/null || true
+	wait "$FAKE_PID" 2>/dev/null || true
+	rm -rf "$f"
 }
 
 @test "vsd-migrate: pause by the guest agent, migrate, resume on the destination, no stall" {
@@ -36,6 +69,7 @@ start_pair() {
 		--uri "unix:$t/mig.sock" --pause-for 3m --timeout 60
 	assert_success
 	assert_line "vsd-migrate: check: source running, guest agent answering, destination waiting: ok"
+	assert_line "vsd-migrate: destination: started with -incoming URI: listening"
 	assert_line "vsd-migrate: pause: detector paused for at most 180000ms: ok"
 	assert_line "vsd-migrate: migrate: completed"
 	assert_line "vsd-migrate: destination: running"
@@ -50,6 +84,63 @@ start_pair() {
 	assert_output true
 	[ "$(VMDIR=$t/src count_events VCPU_STALL)" -eq 0 ] || fail "stall on the source"
 	[ "$(VMDIR=$t/dst count_events VCPU_STALL)" -eq 0 ] || fail "stall on the destination"
+}
+
+@test "vsd-migrate: a destination started with -incoming defer is told where to listen (migrate-incoming)" {
+	DEST_URI=defer start_pair
+	run "$MIGRATE" --qmp "$t/src/qmp.sock" --qga "$t/src-qga.sock" \
+		--dest-qmp "$t/dst/qmp.sock" --dest-qga "$t/dst-qga.sock" \
+		--uri "unix:$t/mig.sock" --pause-for 3m --timeout 60
+	assert_success
+	assert_line "vsd-migrate: destination: started with -incoming defer: listening on unix:$t/mig.sock (migrate-incoming)"
+	assert_line "vsd-migrate: migrate: completed"
+	assert_line "vsd-migrate: resume: detector resumed on the destination: ok"
+	assert_line "vsd-migrate: done"
+	VMDIR=$t/dst run qmp query-status
+	assert_output --partial '"running": true'
+	VMDIR=$t/dst run qmp qom-get "$BANKS"
+	run jq -c '[.[] | .enabled]' <<<"$output"
+	assert_output '[true,true]'
+	[ "$(VMDIR=$t/dst count_events VCPU_STALL)" -eq 0 ] || fail "stall on the destination"
+}
+
+@test "vsd-migrate: a recovery step that fails says so (exit 1), never a traceback" {
+	local p=vsd-migrate
+	fake_pair source-gone
+	fake_migrate
+	assert_failure 1
+	assert_line "$p: migrate: failed"
+	assert_line --regexp "^$p: source: migrate_cancel: .*src-qmp.sock: connection closed$"
+	assert_line --regexp "^$p: source: cannot make it run: .*src-qmp.sock: "
+	assert_line "$p: failed: the source may not run; its detector resumes by its deadline (180000ms)"
+	refute_output --partial Traceback
+
+	fake_pair source-garbage
+	fake_migrate
+	assert_failure 1
+	assert_line --regexp "^$p: source: cannot make it run: .*src-qmp.sock: not JSON: "
+	refute_output --partial Traceback
+
+	fake_pair dest-gone
+	fake_migrate
+	assert_failure 1
+	assert_line "$p: migrate: completed"
+	assert_line --regexp "^$p: destination: cannot make it run: .*dst-qmp.sock: connection closed$"
+	refute_output --partial Traceback
+
+	fake_pair agent-garbage
+	fake_migrate
+	assert_failure 1
+	assert_line --regexp "^$p: resume: failed: status: not JSON: .*; the deadline \(180000ms\) will resume the detector$"
+	refute_output --partial Traceback
+
+	# A destination that refuses migrate-incoming as one started with
+	# -incoming URI does: it listens already, and the migration goes on.
+	fake_pair listening
+	fake_migrate
+	assert_success
+	assert_line "$p: destination: started with -incoming URI: listening"
+	assert_line "$p: done"
 }
 
 @test "vsd-migrate: a migration that fails leaves the source running with its detector resumed" {

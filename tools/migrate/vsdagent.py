@@ -1,6 +1,8 @@
 """QMP and QEMU guest agent clients for vsd-migrate (standard library only).
 
-Both speak JSON over a unix socket.  QMP greets and needs qmp_capabilities;
+Both speak JSON over a unix socket.  Every failure to talk to the other
+end (no connection, a closed or broken one, a timeout, a reply that is not
+JSON) and every error reply is an AgentError whose text says what failed.  QMP greets and needs qmp_capabilities;
 it interleaves events with replies.  The guest agent does not greet: after
 connecting, guest-sync-delimited with a fresh id flushes whatever a previous
 client left (its reply is preceded by a 0xff byte), so the next reply is
@@ -27,14 +29,22 @@ class _Channel:
             self.sock.connect(path)
         except OSError as e:
             self.sock.close()
-            raise AgentError(f"cannot connect to {path}: {e.strerror}") from e
+            raise AgentError(f"cannot connect to {path}: {e.strerror or e}") from e
         self.buf = b""
 
     def close(self):
         self.sock.close()
 
     def send(self, msg):
-        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        self.sendall(json.dumps(msg).encode() + b"\n")
+
+    def sendall(self, data):
+        try:
+            self.sock.sendall(data)
+        except socket.timeout as e:
+            raise AgentError(f"{self.path}: cannot send: timed out") from e
+        except OSError as e:
+            raise AgentError(f"{self.path}: cannot send: {e.strerror or e}") from e
 
     def recv(self):
         """One JSON object, skipping any 0xff sync byte before it."""
@@ -43,6 +53,8 @@ class _Channel:
                 data = self.sock.recv(65536)
             except socket.timeout as e:
                 raise AgentError(f"{self.path}: no answer") from e
+            except OSError as e:
+                raise AgentError(f"{self.path}: {e.strerror or e}") from e
             if not data:
                 raise AgentError(f"{self.path}: connection closed")
             self.buf += data
@@ -50,7 +62,13 @@ class _Channel:
         line = line.lstrip(b"\xff").strip()
         if not line:
             return self.recv()
-        return json.loads(line)
+        try:
+            reply = json.loads(line)
+        except ValueError as e:
+            raise AgentError(f"{self.path}: not JSON: {line[:80]!r}") from e
+        if not isinstance(reply, dict):
+            raise AgentError(f"{self.path}: not a JSON object: {line[:80]!r}")
+        return reply
 
 
 def _check(name, reply):
@@ -91,7 +109,7 @@ class GuestAgent:
 
     def sync(self):
         token = random.randrange(1, 2**31)
-        self.ch.sock.sendall(b"\xff")
+        self.ch.sendall(b"\xff")
         self.ch.send({"execute": "guest-sync-delimited",
                       "arguments": {"id": token}})
         while True:
@@ -108,14 +126,22 @@ class GuestAgent:
 
     def run(self, path, argv, timeout=30.0):
         """Run PATH ARGV... in the guest: (exit code, stdout, stderr)."""
-        pid = self.execute("guest-exec", path=path, arg=list(argv),
-                           **{"capture-output": True})["pid"]
+        started = self.execute("guest-exec", path=path, arg=list(argv),
+                               **{"capture-output": True})
+        pid = started.get("pid") if isinstance(started, dict) else None
+        if pid is None:
+            raise AgentError(f"guest-exec {path}: no pid in its answer")
         deadline = time.monotonic() + timeout
         while True:
             st = self.execute("guest-exec-status", pid=pid)
+            if not isinstance(st, dict):
+                raise AgentError(f"guest-exec-status {pid}: no status in its answer")
             if st.get("exited"):
-                out = base64.b64decode(st.get("out-data", "")).decode(errors="replace")
-                err = base64.b64decode(st.get("err-data", "")).decode(errors="replace")
+                try:
+                    out = base64.b64decode(st.get("out-data", "")).decode(errors="replace")
+                    err = base64.b64decode(st.get("err-data", "")).decode(errors="replace")
+                except ValueError as e:
+                    raise AgentError(f"{path}: its output is not base64: {e}") from e
                 code = st.get("exitcode", 128 + st.get("signal", 0))
                 return code, out, err
             if time.monotonic() > deadline:

@@ -189,7 +189,9 @@ vsd_fail(struct vsd_nl *nl, int err, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 
-	if (err == -ENODEV)
+	if (err == -ENOPKG)	/* unloaded since we looked */
+		warnx("the %s module is not loaded", VSD_DRIVER);
+	else if (err == -ENODEV)
 		explain_no_device(what, why);
 	else if (err == -EPERM && !*why)
 		warnx("%s: %s (it takes CAP_NET_ADMIN)", what, strerror(EPERM));
@@ -208,7 +210,7 @@ static struct vsd_nl *open_family(void)
 	err = vsd_open(&nl);
 	if (!err)
 		return nl;
-	if (err == -ENOENT) {
+	if (err == -ENOPKG) {
 		warnx("the %s module is not loaded", VSD_DRIVER);
 		if (!device_find(&d) && !d.found)
 			warnx("and there is no vCPU stall detector device: no "
@@ -516,10 +518,11 @@ static int cmd_resume(int argc, char **argv)
 static int monitor_event(const struct event *e, void *arg)
 {
 	struct output *o = arg;
+	int err = output_event(o, e);
 
-	if (output_event(o, e) || fflush(stdout))
-		return -EIO;
-	return 0;
+	if (!err && fflush(stdout))
+		err = -EIO;
+	return err;
 }
 
 static void monitor_lost(void *arg)
@@ -556,7 +559,7 @@ static int cmd_monitor(int argc, char **argv)
 	if (!nl)
 		goto out;
 	err = vsd_monitor(nl, &ops, &o);
-	if (err == -ENOENT)
+	if (err == -ENOPKG)
 		warnx("the %s module was unloaded", VSD_DRIVER);
 	else if (err == -EIO && !*vsd_why(nl))
 		warnx("write error");

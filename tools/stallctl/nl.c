@@ -72,7 +72,7 @@ int vsd_open(struct vsd_nl **nlp)
 
 	nl->family = genl_ctrl_resolve(nl->sk, VCPU_STALL_FAMILY_NAME);
 	if (nl->family == -NLE_OBJ_NOTFOUND)
-		return -ENOENT;
+		return -ENOPKG;
 	if (nl->family < 0)
 		return libnl_error(nl, nl->family);
 	return 0;
@@ -140,6 +140,25 @@ static int valid_cb(struct nl_msg *msg, void *arg)
 }
 
 /*
+ * The kernel refused a request with @err: -ENOPKG if that is because the
+ * family went away since we looked it up (rmmod mid-command), else @err.
+ */
+static int vanished_or(struct vsd_nl *nl, int err)
+{
+	int id;
+
+	if (err != -ENOENT && err != -EOPNOTSUPP)
+		return err;
+	id = genl_ctrl_resolve(nl->sk, VCPU_STALL_FAMILY_NAME);
+	if (id < 0 && id != -NLE_OBJ_NOTFOUND)
+		return err;	/* cannot tell: the kernel's answer stands */
+	if (!family_vanished(-err, id >= 0, id, nl->family))
+		return err;
+	nl->why[0] = '\0';
+	return -ENOPKG;
+}
+
+/*
  * Send @cmd (with @flags and the attributes @put adds) and feed every
  * reply to @parse until the ack, the error or the dump's end.
  */
@@ -183,7 +202,7 @@ static int request(struct vsd_nl *nl, uint8_t cmd, int flags,
 			break;
 	}
 	if (r.error)
-		err = -r.error;
+		err = vanished_or(nl, -r.error);
 	else if (err < 0)
 		err = libnl_error(nl, err);
 out:
@@ -474,7 +493,7 @@ static int monitor_cb(struct nl_msg *msg, void *arg)
 		return NL_SKIP;
 	if (nlh->nlmsg_type == GENL_ID_CTRL) {
 		if (family_deleted(msg)) {
-			m->ret = -ENOENT;
+			m->ret = -ENOPKG;
 			return NL_STOP;
 		}
 		return NL_SKIP;
@@ -534,7 +553,7 @@ static int subscribe(struct vsd_nl *nl, struct nl_sock *sk)
 	      genl_ctrl_resolve_grp(nl->sk, VCPU_STALL_FAMILY_NAME,
 				    VCPU_STALL_MCGRP_EVENTS);
 	if (grp == -NLE_OBJ_NOTFOUND)
-		return -ENOENT;
+		return -ENOPKG;
 	if (grp < 0)
 		return libnl_error(nl, grp);
 	nl->family = family;
@@ -566,19 +585,25 @@ int vsd_monitor(struct vsd_nl *nl, const struct monitor_ops *ops, void *arg)
 	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, monitor_cb, &m);
 	for (;;) {
+		errno = 0;
 		err = nl_recvmsgs(sk, cb);
 		if (m.ret)
 			break;
-		if (err == -NLE_NOMEM) {
-			/* recvmsg() said ENOBUFS: the kernel dropped events. */
+		if (err >= 0)
+			continue;
+		switch (recv_failure(err == -NLE_NOMEM, errno)) {
+		case RECV_LOST:
 			if (ops->lost)
 				ops->lost(arg);
 			continue;
-		}
-		if (err < 0) {
+		case RECV_NOMEM:
+			m.ret = -ENOMEM;
+			break;
+		case RECV_OTHER:
 			m.ret = libnl_error(nl, err);
 			break;
 		}
+		break;
 	}
 	nl_cb_put(cb);
 out:

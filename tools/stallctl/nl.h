@@ -2,9 +2,10 @@
 /*
  * stallctl: the "vcpu-stall" generic netlink family through libnl.
  *
- * Every call returns 0 or a negative errno: the kernel's, -ENOENT from
- * vsd_open() when the family is not registered (the module is not
- * loaded), or -EIO for a failure inside libnl.  vsd_why() then says why in
+ * Every call returns 0 or a negative errno: the kernel's, -ENOPKG when
+ * the family is not registered (the module is not loaded, or was unloaded
+ * between vsd_open() and the call, or during it), -ENOMEM when memory ran
+ * out, or -EIO for another failure inside libnl.  vsd_why() then says why in
  * words when there is more to say than strerror(): the kernel's extended
  * ack message, or libnl's.
  */
@@ -43,7 +44,9 @@ struct monitor_ops {
 
 /*
  * Print events until a callback says stop, or the family goes away
- * (-ENOENT: the module was unloaded).
+ * (-ENOPKG: the module was unloaded).  Lost events (the receive buffer
+ * overflowed) are reported through @ops->lost and receiving goes on; an
+ * allocation that fails ends the monitor with -ENOMEM.
  */
 int vsd_monitor(struct vsd_nl *nl, const struct monitor_ops *ops, void *arg);
 

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * stallctl: tables through libsmartcols.
+ * stallctl: tables through libsmartcols, JSON through json-c.
  */
+#include <ctype.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <json-c/json.h>
 #include <libsmartcols.h>
 
 #include "output.h"
@@ -206,14 +208,13 @@ int output_init(struct output *o, const struct columns *spec, const int *ids,
 	o->spec = spec;
 	o->n = n;
 	o->json = opts->json;
+	o->noheadings = opts->noheadings;
 	memcpy(o->ids, ids, n * sizeof(*ids));
 
 	o->tb = scols_new_table();
 	if (!o->tb)
 		return -ENOMEM;
 	scols_table_set_stream(o->tb, stream);
-	scols_table_set_name(o->tb, spec->name);
-	scols_table_enable_json(o->tb, opts->json);
 	scols_table_enable_raw(o->tb, opts->raw);
 	scols_table_enable_noheadings(o->tb, opts->noheadings);
 
@@ -222,7 +223,7 @@ int output_init(struct output *o, const struct columns *spec, const int *ids,
 		struct libscols_column *cl;
 
 		cl = scols_table_new_column(o->tb, c->name, 0, c->flags);
-		if (!cl || scols_column_set_json_type(cl, c->json_type)) {
+		if (!cl) {
 			output_free(o);
 			return -ENOMEM;
 		}
@@ -379,8 +380,144 @@ int output_add_config(struct output *o, const struct config *c,
 	return 0;
 }
 
+/*
+ * JSON: json-c writes it all, from the table's cells (the data the table
+ * shows), typed by each column's json_type; an empty cell is null.
+ */
+static struct json_object *json_cell(const struct column *c, const char *data)
+{
+	if (!data || !*data)
+		return NULL;
+	switch (c->json_type) {
+	case SCOLS_JSON_NUMBER:
+		return json_object_new_uint64(strtoull(data, NULL, 10));
+	case SCOLS_JSON_BOOLEAN:
+		return json_object_new_boolean(strcmp(data, "0") != 0);
+	default:
+		return json_object_new_string(data);
+	}
+}
+
+/* The JSON key of a column: its name, lower-cased ("last-pet"). */
+static void json_key(const char *name, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; name[i] && i + 1 < len; i++)
+		buf[i] = (char)tolower((unsigned char)name[i]);
+	buf[i] = '\0';
+}
+
+/*
+ * Add @v (NULL: null) to @obj as @key, which takes it; a NULL @v that was
+ * @wanted is an allocation that failed.  Returns 0 or -ENOMEM.
+ */
+static int json_add(struct json_object *obj, const char *key,
+		    struct json_object *v, bool wanted)
+{
+	if ((wanted && !v) || json_object_object_add(obj, key, v)) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* One line as an object, the shown columns in order; NULL on ENOMEM. */
+static struct json_object *json_line(const struct output *o,
+				     struct libscols_line *ln)
+{
+	struct json_object *obj = json_object_new_object();
+	char key[32];
+	size_t i;
+
+	if (!obj)
+		return NULL;
+	for (i = 0; i < o->n; i++) {
+		const struct column *c = &o->spec->cols[o->ids[i]];
+		struct libscols_cell *ce = scols_line_get_cell(ln, i);
+		const char *data = ce ? scols_cell_get_data(ce) : NULL;
+
+		json_key(c->name, key, sizeof(key));
+		if (json_add(obj, key, json_cell(c, data), data && *data)) {
+			json_object_put(obj);
+			return NULL;
+		}
+	}
+	return obj;
+}
+
+/* Every line of the table, as an array of objects. */
+static struct json_object *json_lines(const struct output *o)
+{
+	struct json_object *arr = json_object_new_array();
+	struct libscols_iter *it = scols_new_iter(SCOLS_ITER_FORWARD);
+	struct libscols_line *ln;
+
+	if (!arr || !it)
+		goto fail;
+	while (!scols_table_next_line(o->tb, it, &ln)) {
+		struct json_object *obj = json_line(o, ln);
+
+		if (!obj || json_object_array_add(arr, obj)) {
+			json_object_put(obj);
+			goto fail;
+		}
+	}
+	scols_free_iter(it);
+	return arr;
+fail:
+	scols_free_iter(it);
+	json_object_put(arr);
+	return NULL;
+}
+
+/* Print @doc (and free it): pretty, or on one line; 0 or -errno. */
+static int json_print(struct output *o, struct json_object *doc, bool one_line)
+{
+	FILE *out = scols_table_get_stream(o->tb);
+	const char *s;
+	int ret = 0;
+
+	if (!doc)
+		return -ENOMEM;
+	s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_NOSLASHESCAPE |
+					   (one_line ? JSON_C_TO_STRING_PLAIN :
+					    JSON_C_TO_STRING_PRETTY |
+					    JSON_C_TO_STRING_SPACED));
+	if (!s)
+		ret = -ENOMEM;
+	else if (fprintf(out, "%s\n", s) < 0)
+		ret = -EIO;
+	json_object_put(doc);
+	return ret;
+}
+
+/* {"<table name>": [rows]}, after @first_key's @first if there is one. */
+static struct json_object *json_doc(const struct output *o,
+				    const char *first_key,
+				    struct json_object *first)
+{
+	struct json_object *doc = json_object_new_object();
+	struct json_object *rows = json_lines(o);
+
+	if (!doc || !rows) {
+		json_object_put(first);
+		json_object_put(rows);
+		goto fail;
+	}
+	if ((first_key && json_add(doc, first_key, first, true)) ||
+	    json_add(doc, o->spec->name, rows, true))
+		goto fail;
+	return doc;
+fail:
+	json_object_put(doc);
+	return NULL;
+}
+
 int output_print(struct output *o)
 {
+	if (o->json)
+		return json_print(o, json_doc(o, NULL, NULL), false);
 	return scols_print_table(o->tb);
 }
 
@@ -451,13 +588,24 @@ void format_left(uint64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64 ".%" PRIu64 "s", s, ms % 1000 / 100);
 }
 
-/* A JSON string for @name, or null. */
-static void json_name(FILE *out, const char *name)
+/* The pause state as an object; NULL on ENOMEM. */
+static struct json_object *json_pause(const struct pause *p)
 {
-	if (name)
-		fprintf(out, "\"%s\"", name);
-	else
-		fputs("null", out);
+	struct json_object *obj = json_object_new_object();
+	const char *who = p->paused ? pause_source_name(p->source) : NULL;
+	bool deadline = p->paused &&
+			(p->have & BIT(VCPU_STALL_A_PAUSE_REMAINING_MS));
+
+	if (!obj ||
+	    json_add(obj, "paused", json_object_new_boolean(p->paused), true) ||
+	    json_add(obj, "source", who ? json_object_new_string(who) : NULL,
+		     who) ||
+	    json_add(obj, "remaining_ms", deadline ?
+		     json_object_new_uint64(p->remaining_ms) : NULL, deadline)) {
+		json_object_put(obj);
+		return NULL;
+	}
+	return obj;
 }
 
 int output_print_status(struct output *o, const struct pause *p, bool raw)
@@ -465,101 +613,18 @@ int output_print_status(struct output *o, const struct pause *p, bool raw)
 	FILE *out = scols_table_get_stream(o->tb);
 	bool deadline = p->have & BIT(VCPU_STALL_A_PAUSE_REMAINING_MS);
 	const char *who = pause_source_name(p->source);
-	char left[64], *s = NULL;
-	const char *rest;
-	int ret;
+	char left[64];
 
-	if (!o->json) {
-		if (p->paused && !raw) {
-			format_left(p->remaining_ms, left, sizeof(left));
-			fprintf(out, "paused by %s, %s%s\n", who ? who : "?",
-				deadline ? "resumes by itself in " : "no deadline",
-				deadline ? left : "");
-		}
-		return scols_print_table(o->tb);
+	if (o->json)
+		return json_print(o, json_doc(o, "pause", json_pause(p)), false);
+	/* The pause line is a heading of its own: --raw and -n drop it. */
+	if (p->paused && !raw && !o->noheadings) {
+		format_left(p->remaining_ms, left, sizeof(left));
+		fprintf(out, "paused by %s, %s%s\n", who ? who : "?",
+			deadline ? "resumes by itself in " : "no deadline",
+			deadline ? left : "");
 	}
-	/* libsmartcols writes "{\n" and the array: the object goes first. */
-	ret = scols_print_table_to_string(o->tb, &s);
-	if (ret)
-		return ret;
-	if (s[0] != '{') {
-		free(s);
-		return -EINVAL;
-	}
-	fprintf(out, "{\n   \"pause\": {\"paused\": %s, \"source\": ",
-		p->paused ? "true" : "false");
-	json_name(out, p->paused ? who : NULL);
-	fputs(", \"remaining_ms\": ", out);
-	if (p->paused && deadline)
-		fprintf(out, "%" PRIu64, p->remaining_ms);
-	else
-		fputs("null", out);
-	rest = s + 1 + (s[1] == '\n');
-	fprintf(out, "},\n%s\n", rest);
-	free(s);
-	return ferror(out) ? -EIO : 0;
-}
-
-/*
- * libsmartcols prints a row's object over one line or several, depending on
- * its version.  Outside strings (where a newline is always escaped), a
- * newline and the indentation after it are layout: drop them after an
- * opening and before a closing bracket, else keep one space.
- */
-char *json_row(const char *json)
-{
-	const char *p = json;
-	bool in_string = false, escaped = false;
-	size_t depth = 0, k = 0;
-	char *row;
-
-	/*
-	 * The row is the first object opened at the start of a line, after
-	 * the first line (the document's own brace).
-	 */
-	while ((p = strchr(p, '\n'))) {
-		p++;
-		p += strspn(p, " \t");
-		if (*p == '{')
-			break;
-	}
-	if (!p)
-		return NULL;
-	row = malloc(strlen(p) + 1);
-	if (!row)
-		return NULL;
-	for (; *p; p++) {
-		char c = *p;
-
-		if (in_string) {
-			row[k++] = c;
-			if (escaped)
-				escaped = false;
-			else if (c == '\\')
-				escaped = true;
-			else if (c == '"')
-				in_string = false;
-			continue;
-		}
-		if (c == '\n') {
-			p += strspn(p + 1, " \t");
-			if (k && row[k - 1] != '{' && row[k - 1] != '[' &&
-			    p[1] != '}' && p[1] != ']')
-				row[k++] = ' ';
-			continue;
-		}
-		row[k++] = c;
-		if (c == '"') {
-			in_string = true;
-		} else if (c == '{' || c == '[') {
-			depth++;
-		} else if ((c == '}' || c == ']') && !--depth) {
-			row[k] = '\0';
-			return row;
-		}
-	}
-	free(row);		/* unbalanced */
-	return NULL;
+	return scols_print_table(o->tb);
 }
 
 /* A line of the widest values, so lines printed one by one line up. */
@@ -588,22 +653,13 @@ int output_event(struct output *o, const struct event *e)
 {
 	FILE *out = scols_table_get_stream(o->tb);
 	struct libscols_line *ln;
-	char *s = NULL, *row;
 	int ret;
 
 	ln = add_line(o, event_cell_fn, e);
 	if (!ln)
 		return -ENOMEM;
 	if (o->json) {
-		/* libsmartcols writes the JSON; we print the row on a line. */
-		ret = scols_print_table_to_string(o->tb, &s);
-		row = ret ? NULL : json_row(s);
-		if (!row && !ret)
-			ret = -EINVAL;
-		if (row && fprintf(out, "%s\n", row) < 0)
-			ret = -EIO;
-		free(row);
-		free(s);
+		ret = json_print(o, json_line(o, ln), true);
 	} else {
 		/*
 		 * The template follows the first line, and precedes every

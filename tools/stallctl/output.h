@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * stallctl: tables through libsmartcols: the columns of each table, the
- * --output list, table, --raw and --json output, and the event stream.
+ * stallctl: the columns of each table, the --output list, table and
+ * --raw output through libsmartcols, --json through json-c (one writer
+ * for all of it: the objects hold the table's cells, typed by column),
+ * and the event stream.
  */
 #ifndef STALLCTL_OUTPUT_H
 #define STALLCTL_OUTPUT_H
@@ -63,6 +65,7 @@ struct output {
 	int ids[MAX_COLUMNS];
 	size_t n;
 	bool json;
+	bool noheadings;
 	struct libscols_line *tmpl;	/* events: the widths' template */
 };
 
@@ -93,9 +96,9 @@ int output_print(struct output *o);
 /*
  * Print the status table with the pause state: a line before the table
  * when paused ("paused by netlink, resumes by itself in 1m 30s"), or with
- * --json a "pause" object next to the table's array ({"paused": bool,
- * "source": str|null, "remaining_ms": int|null}); --raw prints the table
- * alone.
+ * --json a "pause" object before the table's array ({"paused": bool,
+ * "source": str|null, "remaining_ms": int|null}); --raw and --noheadings
+ * print the table alone.
  */
 int output_print_status(struct output *o, const struct pause *p, bool raw);
 
@@ -108,11 +111,5 @@ void format_left(uint64_t ms, char *buf, size_t len);
  * with --json one JSON object per line.  The caller flushes.
  */
 int output_event(struct output *o, const struct event *e);
-
-/*
- * The first row object of a libsmartcols JSON table, on one line
- * ("{...}"), in a string to free; NULL if @json holds no row.
- */
-char *json_row(const char *json);
 
 #endif /* STALLCTL_OUTPUT_H */

@@ -353,3 +353,17 @@ bool is_of_compatible_key(const char *key)
 			return false;
 	return true;
 }
+
+bool family_vanished(int error, bool found, int id, int family)
+{
+	if (error != ENOENT && error != EOPNOTSUPP)
+		return false;
+	return !found || id != family;
+}
+
+enum recv_failure recv_failure(bool nomem, int sys_errno)
+{
+	if (!nomem)
+		return RECV_OTHER;
+	return sys_errno == ENOBUFS ? RECV_LOST : RECV_NOMEM;
+}

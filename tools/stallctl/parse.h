@@ -78,6 +78,30 @@ int attr_uint(const void *payload, size_t len, uint64_t *out);
 int nlmsg_outcome(const struct nlmsghdr *nlh, size_t len, int *error,
 		  char *msg, size_t msglen);
 
+/*
+ * Whether the kernel's refusal @error (a positive errno) of a request sent
+ * to family id @family means that the family went away meanwhile (the
+ * module was unloaded mid-command), given what looking it up again found:
+ * @found, with id @id.  Genetlink answers ENOENT for an id no family has
+ * and EOPNOTSUPP for a command the family under that id lacks (the id was
+ * given to another); the driver's own ENOENT ("no such CPU") comes while
+ * the family is still there under the same id.
+ */
+bool family_vanished(int error, bool found, int id, int family);
+
+/*
+ * What a failed receive on the event socket means.  libnl reports both a
+ * receive buffer overrun (recvmsg() failing with ENOBUFS: the kernel
+ * dropped notifications) and a failed allocation as NLE_NOMEM (@nomem);
+ * errno right after the call (@sys_errno) tells them apart.
+ */
+enum recv_failure {
+	RECV_LOST,	/* events were lost: go on receiving */
+	RECV_NOMEM,	/* out of memory: give up */
+	RECV_OTHER,	/* another error: give up */
+};
+enum recv_failure recv_failure(bool nomem, int sys_errno);
+
 /* A udev property key "OF_COMPATIBLE_<n>" (not "OF_COMPATIBLE_N"). */
 bool is_of_compatible_key(const char *key);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * stallctl: unit tests of the pure helpers (parse.c) and the output
- * (output.c).  Run by "make check" under ASan and UBSan; prints TAP and a
+ * (output.c): tables, and JSON that json-c writes alone.  Run by "make check" under ASan and UBSan; prints TAP and a
  * closing "N passed, N failed" line; exits 1 if any test failed.
  */
 #include <errno.h>
@@ -45,6 +45,11 @@ static void check_str(const char *got, const char *want, const char *what,
 }
 
 #define CHECK_STR(got, want) check_str(got, want, #got " == " #want, __LINE__)
+
+static int starts(const char *s, const char *prefix)
+{
+	return s && !strncmp(s, prefix, strlen(prefix));
+}
 
 static void test_parse_u32(void)
 {
@@ -317,12 +322,24 @@ static void test_columns(void)
 			    &badlen) == -E2BIG);
 }
 
+/* What output_print() prints, in a string to free (NULL on failure). */
 static char *render(struct output *o)
 {
+	FILE *saved = scols_table_get_stream(o->tb);
 	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+	int err;
 
-	if (scols_print_table_to_string(o->tb, &s))
+	if (!f)
 		return NULL;
+	scols_table_set_stream(o->tb, f);
+	err = output_print(o);
+	scols_table_set_stream(o->tb, saved);
+	if (fclose(f) || err) {
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -395,7 +412,8 @@ static char *status_paused(const struct output_opts *opts,
 static void test_pause_output(void)
 {
 	struct output_opts table = { 0 }, raw = { .raw = true },
-			   json = { .json = true };
+			   json = { .json = true }, bare = { .noheadings = true },
+			   bare_json = { .json = true, .noheadings = true };
 	struct pause running = { .have = BIT(VCPU_STALL_A_PAUSE_PAUSED) };
 	struct pause open = { .have = BIT(VCPU_STALL_A_PAUSE_PAUSED) |
 				      BIT(VCPU_STALL_A_PAUSE_SOURCE),
@@ -409,24 +427,60 @@ static void test_pause_output(void)
 	timed.remaining_ms = 90500;
 
 	s = status_paused(&table, &running);
-	CHECK(s && !strncmp(s, "CPU ONLINE", 10));
+	CHECK(starts(s, "CPU ONLINE"));
 	free(s);
 	s = status_paused(&table, &timed);
-	CHECK(s && !strncmp(s, "paused by netlink, resumes by itself in 1m 30s\nCPU ONLINE", 57));
+	CHECK(starts(s, "paused by netlink, resumes by itself in 1m 30s\nCPU ONLINE"));
 	free(s);
 	s = status_paused(&table, &open);
-	CHECK(s && !strncmp(s, "paused by sysfs, no deadline\nCPU ONLINE", 39));
+	CHECK(starts(s, "paused by sysfs, no deadline\nCPU ONLINE"));
 	free(s);
 	/* --raw is for scripts: the table alone. */
 	s = status_paused(&raw, &timed);
-	CHECK(s && !strncmp(s, "CPU ONLINE", 10));
+	CHECK(starts(s, "CPU ONLINE"));
 	free(s);
 
+	/* -n: no headings, and the pause line is one. */
+	s = status_paused(&bare, &timed);
+	CHECK(starts(s, "  0      1       1 12345"));
+	free(s);
+	s = status_paused(&bare, &open);
+	CHECK(starts(s, "  0      1       1 12345"));
+	free(s);
+
+	/* JSON: json-c's document, the pause object first. */
 	s = status_paused(&json, &timed);
-	CHECK(s && !strncmp(s, "{\n   \"pause\": {\"paused\": true, \"source\": \"netlink\", \"remaining_ms\": 90500},\n   \"cpus\": [\n", 85));
+	CHECK_STR(s,
+		  "{\n"
+		  "  \"pause\": {\n"
+		  "    \"paused\": true,\n"
+		  "    \"source\": \"netlink\",\n"
+		  "    \"remaining_ms\": 90500\n"
+		  "  },\n"
+		  "  \"cpus\": [\n"
+		  "    {\n"
+		  "      \"cpu\": 0,\n"
+		  "      \"online\": true,\n"
+		  "      \"enabled\": true,\n"
+		  "      \"pets\": 12345,\n"
+		  "      \"last-pet\": 1999,\n"
+		  "      \"max-late\": 3,\n"
+		  "      \"count\": 40,\n"
+		  "      \"stalls\": 0\n"
+		  "    }\n"
+		  "  ]\n"
+		  "}\n");
 	free(s);
 	s = status_paused(&json, &running);
-	CHECK(s && !strncmp(s, "{\n   \"pause\": {\"paused\": false, \"source\": null, \"remaining_ms\": null},\n   \"cpus\": [\n", 84));
+	CHECK(starts(s, "{\n  \"pause\": {\n    \"paused\": false,\n    \"source\": null,\n    \"remaining_ms\": null\n  },\n  \"cpus\": [\n"));
+	free(s);
+	/* Paused without a deadline: source, no time left. */
+	s = status_paused(&json, &open);
+	CHECK(s && strstr(s, "\"source\": \"sysfs\",\n    \"remaining_ms\": null\n"));
+	free(s);
+	/* -n changes nothing in JSON. */
+	s = status_paused(&bare_json, &timed);
+	CHECK(starts(s, "{\n  \"pause\": {\n    \"paused\": true,"));
 	free(s);
 
 	format_left(86400000, buf, sizeof(buf));
@@ -484,45 +538,63 @@ static void test_status_output(void)
 	CHECK_STR(s,
 		  "CPU ONLINE ENABLED  PETS LAST-PET MAX-LATE COUNT               STALLS\n"
 		  "  0      1       1 12345     1999        3    40                    0\n"
-		  "  3      0       0     7                 0     0 18446744073709551615");
+		  "  3      0       0     7                 0     0 18446744073709551615\n");
 	free(s);
 
 	s = status_table(&raw, NULL);
 	CHECK_STR(s,
 		  "CPU ONLINE ENABLED PETS LAST-PET MAX-LATE COUNT STALLS\n"
 		  "0 1 1 12345 1999 3 40 0\n"
-		  "3 0 0 7  0 0 18446744073709551615");
+		  "3 0 0 7  0 0 18446744073709551615\n");
 	free(s);
 
 	s = status_table(&json, NULL);
 	CHECK_STR(s,
 		  "{\n"
-		  "   \"cpus\": [\n"
-		  "      {\n"
-		  "         \"cpu\": 0,\n"
-		  "         \"online\": true,\n"
-		  "         \"enabled\": true,\n"
-		  "         \"pets\": 12345,\n"
-		  "         \"last-pet\": 1999,\n"
-		  "         \"max-late\": 3,\n"
-		  "         \"count\": 40,\n"
-		  "         \"stalls\": 0\n"
-		  "      },{\n"
-		  "         \"cpu\": 3,\n"
-		  "         \"online\": false,\n"
-		  "         \"enabled\": false,\n"
-		  "         \"pets\": 7,\n"
-		  "         \"last-pet\": null,\n"
-		  "         \"max-late\": 0,\n"
-		  "         \"count\": 0,\n"
-		  "         \"stalls\": 18446744073709551615\n"
-		  "      }\n"
-		  "   ]\n"
+		  "  \"cpus\": [\n"
+		  "    {\n"
+		  "      \"cpu\": 0,\n"
+		  "      \"online\": true,\n"
+		  "      \"enabled\": true,\n"
+		  "      \"pets\": 12345,\n"
+		  "      \"last-pet\": 1999,\n"
+		  "      \"max-late\": 3,\n"
+		  "      \"count\": 40,\n"
+		  "      \"stalls\": 0\n"
+		  "    },\n"
+		  "    {\n"
+		  "      \"cpu\": 3,\n"
+		  "      \"online\": false,\n"
+		  "      \"enabled\": false,\n"
+		  "      \"pets\": 7,\n"
+		  "      \"last-pet\": null,\n"
+		  "      \"max-late\": 0,\n"
+		  "      \"count\": 0,\n"
+		  "      \"stalls\": 18446744073709551615\n"
+		  "    }\n"
+		  "  ]\n"
+		  "}\n");
+	free(s);
+
+	/* --output picks the JSON members too, in its order. */
+	s = status_table(&json, "stalls,CPU");
+	CHECK_STR(s,
+		  "{\n"
+		  "  \"cpus\": [\n"
+		  "    {\n"
+		  "      \"stalls\": 0,\n"
+		  "      \"cpu\": 0\n"
+		  "    },\n"
+		  "    {\n"
+		  "      \"stalls\": 18446744073709551615,\n"
+		  "      \"cpu\": 3\n"
+		  "    }\n"
+		  "  ]\n"
 		  "}\n");
 	free(s);
 
 	s = status_table(&bare, "cpu,pets");
-	CHECK_STR(s, "  0 12345\n  3     7");
+	CHECK_STR(s, "  0 12345\n  3     7\n");
 	free(s);
 }
 
@@ -546,7 +618,7 @@ static void test_config_output(void)
 	}
 	CHECK_STR(s,
 		  "TIMEOUT CLOCK ACTION    DEVICE\n"
-		  "      8    10 backtrace /sys/devices/platform/90c0000.vmwdt");
+		  "      8    10 backtrace /sys/devices/platform/90c0000.vmwdt\n");
 	free(s);
 
 	/* An action this tool does not know, no device. */
@@ -559,15 +631,26 @@ static void test_config_output(void)
 	}
 	CHECK_STR(s,
 		  "{\n"
-		  "   \"config\": [\n"
-		  "      {\n"
-		  "         \"timeout\": 8,\n"
-		  "         \"clock\": 10,\n"
-		  "         \"action\": \"7\",\n"
-		  "         \"device\": null\n"
-		  "      }\n"
-		  "   ]\n"
+		  "  \"config\": [\n"
+		  "    {\n"
+		  "      \"timeout\": 8,\n"
+		  "      \"clock\": 10,\n"
+		  "      \"action\": \"7\",\n"
+		  "      \"device\": null\n"
+		  "    }\n"
+		  "  ]\n"
 		  "}\n");
+	free(s);
+
+	/* A path and a string that JSON must escape: json-c does it. */
+	c.action = VCPU_STALL_ACTION_PANIC;
+	s = NULL;
+	if (!output_init(&o, &config_columns, NULL, 0, &json, stdout)) {
+		if (!output_add_config(&o, &c, "/sys/a \"b\"\\c\td"))
+			s = render(&o);
+		output_free(&o);
+	}
+	CHECK(s && strstr(s, "\"device\": \"/sys/a \\\"b\\\"\\\\c\\td\"\n"));
 	free(s);
 }
 
@@ -621,7 +704,7 @@ static void test_event_output(void)
 {
 	struct output_opts table = { 0 }, json = { .json = true },
 			   raw = { .raw = true }, bare = { .noheadings = true };
-	char *s, *row;
+	char *s;
 
 	/* Lines printed one by one still line up, the header once. */
 	s = stream_events(&table);
@@ -655,29 +738,36 @@ static void test_event_output(void)
 
 	s = stream_events(&json);
 	CHECK_STR(s,
-		  "{\"event\": \"stall\", \"cpu\": 2, \"timeout\": null, \"clock\": null, \"action\": null, \"source\": null, \"reason\": null, \"left\": null}\n"
-		  "{\"event\": \"config\", \"cpu\": null, \"timeout\": 3600, \"clock\": 1000000, \"action\": \"notify\", \"source\": null, \"reason\": null, \"left\": null}\n"
-		  "{\"event\": \"cpu-offline\", \"cpu\": 1023, \"timeout\": null, \"clock\": null, \"action\": null, \"source\": null, \"reason\": null, \"left\": null}\n"
-		  "{\"event\": \"paused\", \"cpu\": null, \"timeout\": null, \"clock\": null, \"action\": null, \"source\": \"netlink\", \"reason\": \"request\", \"left\": 86400000}\n"
-		  "{\"event\": \"resumed\", \"cpu\": null, \"timeout\": null, \"clock\": null, \"action\": null, \"source\": null, \"reason\": \"deadline\", \"left\": null}\n");
+		  "{\"event\":\"stall\",\"cpu\":2,\"timeout\":null,\"clock\":null,\"action\":null,\"source\":null,\"reason\":null,\"left\":null}\n"
+		  "{\"event\":\"config\",\"cpu\":null,\"timeout\":3600,\"clock\":1000000,\"action\":\"notify\",\"source\":null,\"reason\":null,\"left\":null}\n"
+		  "{\"event\":\"cpu-offline\",\"cpu\":1023,\"timeout\":null,\"clock\":null,\"action\":null,\"source\":null,\"reason\":null,\"left\":null}\n"
+		  "{\"event\":\"paused\",\"cpu\":null,\"timeout\":null,\"clock\":null,\"action\":null,\"source\":\"netlink\",\"reason\":\"request\",\"left\":86400000}\n"
+		  "{\"event\":\"resumed\",\"cpu\":null,\"timeout\":null,\"clock\":null,\"action\":null,\"source\":null,\"reason\":\"deadline\",\"left\":null}\n");
 	free(s);
+}
 
-	/* A row on one line (older libsmartcols) or over several. */
-	row = json_row("{\n   \"t\": [\n      {\"a\": \"x{\\n\"}\n   ]\n}\n");
-	CHECK_STR(row, "{\"a\": \"x{\\n\"}");
-	free(row);
-	row = json_row("{\n   \"t\": [\n      {\n         \"a\": \"}\\\" \\\\\",\n"
-		       "         \"b\": [\n            1,\n            2\n         ],\n"
-		       "         \"c\": null\n      },{\n         \"a\": 2\n      }\n   ]\n}\n");
-	CHECK_STR(row, "{\"a\": \"}\\\" \\\\\", \"b\": [1, 2], \"c\": null}");
-	free(row);
-	row = json_row("{\n   \"t\": [\n      {\"a\": \"unbalanced\"\n");
-	CHECK(row == NULL);
-	free(row);
-	row = json_row("{\n   \"t\": [\n   ]\n}\n");
-	CHECK(row == NULL);
-	free(row);
-	CHECK(json_row("") == NULL);
+static void test_netlink_failures(void)
+{
+	/* The family's id was 27 when the command started. */
+	CHECK(family_vanished(ENOENT, false, -1, 27));
+	CHECK(family_vanished(EOPNOTSUPP, false, -1, 27));
+	/* Unloaded and loaded again: another id. */
+	CHECK(family_vanished(ENOENT, true, 28, 27));
+	CHECK(family_vanished(EOPNOTSUPP, true, 28, 27));
+	/* Still there: the driver's own answer ("no such CPU"). */
+	CHECK(!family_vanished(ENOENT, true, 27, 27));
+	CHECK(!family_vanished(EOPNOTSUPP, true, 27, 27));
+	/* Other refusals are the kernel's, family or not. */
+	CHECK(!family_vanished(EPERM, false, -1, 27));
+	CHECK(!family_vanished(EINVAL, false, -1, 27));
+	CHECK(!family_vanished(0, false, -1, 27));
+
+	/* libnl's NLE_NOMEM: an overrun goes on, an allocation ends it. */
+	CHECK(recv_failure(true, ENOBUFS) == RECV_LOST);
+	CHECK(recv_failure(true, ENOMEM) == RECV_NOMEM);
+	CHECK(recv_failure(true, 0) == RECV_NOMEM);
+	CHECK(recv_failure(false, ENOBUFS) == RECV_OTHER);
+	CHECK(recv_failure(false, EBADF) == RECV_OTHER);
 }
 
 static void test_columns_print(void)
@@ -702,7 +792,6 @@ int main(void)
 {
 	/* Tables as they print to a pipe, whatever the terminal. */
 	unsetenv("COLUMNS");
-	unsetenv("LIBSMARTCOLS_JSON");
 
 	test_parse_u32();
 	test_names();
@@ -715,6 +804,7 @@ int main(void)
 	test_columns_print();
 	test_durations();
 	test_pause_output();
+	test_netlink_failures();
 
 	printf("1..%d\n", passed + failed);
 	printf("%d passed, %d failed\n", passed, failed);
