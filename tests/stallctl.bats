@@ -14,6 +14,16 @@ load lib/common
 teardown() { vm_teardown; }
 teardown_file() { session_end; }
 
+# nlhold.so, cross-built against the guest's glibc (the sysroot stallctl's
+# cross build uses, from fetch-debs.sh's cache).
+setup_file() {
+	local sysroot
+	sysroot=$("$VSD_ROOT/scripts/fetch-debs.sh" --arch arm64 "$BATS_FILE_TMPDIR/sysroot" libc6-dev) &&
+		rm -rf "$BATS_FILE_TMPDIR/sysroot" &&
+		"${CROSS_COMPILE:-aarch64-linux-gnu-}gcc" --sysroot="$sysroot" -std=c11 -Wall -Wextra \
+			-Werror -O2 -shared -fPIC -o "$NLHOLD_SO" "$VSD_ROOT/tests/lib/nlhold.c"
+}
+
 SRC=$VSD_ROOT/tools/stallctl
 HEADER=$VSD_ROOT/uapi/linux/vcpu_stall_detector.h
 SYSPATH=/sys/devices/platform/90c0000.vmwdt
@@ -27,8 +37,12 @@ else
 	SC_ARGS=()
 	SC=/usr/bin/stallctl
 fi
+# tests/lib/nlhold.c for the guest (setup_file): holds stallctl before a
+# request, so a case can unload the module mid-command.
+NLHOLD_SO=$BATS_FILE_TMPDIR/nlhold.so
+NLHOLD=/vsd/files/nlhold.so
 # The shared VM, with the binary to try if there is one.
-SC_VM=("${STD_VM[@]}" "${SC_ARGS[@]}")
+SC_VM=("${STD_VM[@]}" "${SC_ARGS[@]}" -f "$NLHOLD_SO")
 # Guest snippet: fail clearly when the guest has no stallctl.
 HAVE_SC="[ -x $SC ] || { echo 'no $SC in the guest: run make guest'; exit 99; }"
 # Guest snippet: run a command, then print its exit status.
@@ -312,6 +326,46 @@ stallctl: $SYSPATH is not bound to the vcpu_stall_detector driver
 rc=1"
 }
 
+@test "stallctl: the module removed mid-command: 'not loaded' (exit 1); removed and loaded again: says so" {
+	session "${SC_VM[@]}"
+	gx "
+		$HAVE_SC
+		# held N CMD...: stallctl CMD, its Nth request held (nlhold.so)
+		# while the module goes (and comes back if RELOAD is set).
+		held() {
+			n=\$1; shift
+			rm -f /tmp/held /tmp/go
+			modprobe vcpu_stall_detector || exit 1
+			NLHOLD_AT=\$n LD_PRELOAD=$NLHOLD $SC \"\$@\" > /tmp/sc.out 2>&1 &
+			p=\$!
+			wait_until 30 'stallctl to be held' test -e /tmp/held || exit 1
+			rmmod vcpu_stall_detector || exit 1
+			[ -z \"\${RELOAD:-}\" ] || modprobe vcpu_stall_detector || exit 1
+			touch /tmp/go
+			wait \$p; rc=\$?
+			cat /tmp/sc.out; echo \"rc=\$rc\"
+		}
+		held 2 status
+		held 3 status --json
+		held 2 config --timeout 5
+		held 2 pause --for 1m
+		held 2 resume
+		RELOAD=1 held 2 status"
+	assert_success
+	assert_output "$NO_MODULE
+rc=1
+$NO_MODULE
+rc=1
+$NO_MODULE
+rc=1
+$NO_MODULE
+rc=1
+$NO_MODULE
+rc=1
+stallctl: cannot get the CPUs' status: the vcpu_stall_detector module was reloaded meanwhile: try again
+rc=1"
+}
+
 @test "stallctl monitor: config, CPU and stall events, a line each (--json: an object); ends at rmmod" {
 	session "${SC_VM[@]}"
 	gx "
@@ -390,6 +444,7 @@ rc=1"
 		echo \"still \$(cat $DEV/paused) \$(cat $DEV/pause_source)\"
 		$SC pause; echo \"open rc=\$?\"
 		echo OPEN; $SC status -o CPU
+		echo BARE; $SC status -n -o CPU
 		$SC resume; echo \"resume rc=\$?\"
 		$SC resume; echo \"again rc=\$?\"
 		echo RAW; $SC status -r -o CPU,ENABLED
@@ -407,6 +462,13 @@ rc=1"
 	assert_line "pause rc=0"
 	assert_line --regexp '^paused by netlink, resumes by itself in 1m (29|30)s$'
 	assert_line "paused by netlink, no deadline"
+	# -n: no headings, the pause line neither.
+	assert_equal "$(sed -n '/^BARE$/,/^resume rc=/p' <<<"$out" | sed 's/^ *//')" "BARE
+0
+1
+2
+3
+resume rc=0"
 	assert_line "still 1 netlink"
 	assert_line "open rc=0"
 	assert_line "resume rc=0"

@@ -189,7 +189,9 @@ vsd_fail(struct vsd_nl *nl, int err, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 
-	if (err == -ENOPKG)	/* unloaded since we looked */
+	if (err == -ENOPKG && *why)	/* unloaded and loaded again */
+		warnx("%s: %s", what, why);
+	else if (err == -ENOPKG)	/* unloaded since we looked */
 		warnx("the %s module is not loaded", VSD_DRIVER);
 	else if (err == -ENODEV)
 		explain_no_device(what, why);

@@ -154,7 +154,11 @@ static int vanished_or(struct vsd_nl *nl, int err)
 		return err;	/* cannot tell: the kernel's answer stands */
 	if (!family_vanished(-err, id >= 0, id, nl->family))
 		return err;
-	nl->why[0] = '\0';
+	if (id >= 0)
+		snprintf(nl->why, sizeof(nl->why), "the %s module was reloaded "
+			 "meanwhile: try again", VSD_DRIVER);
+	else
+		nl->why[0] = '\0';
 	return -ENOPKG;
 }
 

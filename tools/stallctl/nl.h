@@ -4,7 +4,8 @@
  *
  * Every call returns 0 or a negative errno: the kernel's, -ENOPKG when
  * the family is not registered (the module is not loaded, or was unloaded
- * between vsd_open() and the call, or during it), -ENOMEM when memory ran
+ * between vsd_open() and the call, or during it; vsd_why() says so if it
+ * was loaded again meanwhile), -ENOMEM when memory ran
  * out, or -EIO for another failure inside libnl.  vsd_why() then says why in
  * words when there is more to say than strerror(): the kernel's extended
  * ack message, or libnl's.
