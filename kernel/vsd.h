@@ -9,12 +9,16 @@
 #ifndef _VSD_H
 #define _VSD_H
 
+#include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/cpumask.h>
 #include <linux/hrtimer.h>
 #include <linux/interrupt.h>
 #include <linux/irq_work.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/pm.h>
+#include <linux/smp.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
@@ -85,6 +89,9 @@ struct vsd_pause {
  * @nmi_stack: where the stall NMI found this CPU (backtrace action), for
  *	&vsd.event_work to print from a CPU that can
  * @nmi_stack_len: entries in @nmi_stack
+ * @irq_on: the stall NMI is set up on this CPU (NMI delivery only)
+ * @backtrace_csd: logs this CPU's backtrace, by IPI, when &vsd.event_work
+ *	asks (backtrace action)
  *
  * Written only on the CPU itself (hrtimer, cpuhp callback, reconfiguration
  * IPI and stall interrupt, all serialised there); read anywhere with
@@ -105,6 +112,8 @@ struct vsd_cpu {
 	struct kobject *dir;
 	unsigned long nmi_stack[VSD_NMI_STACK_DEPTH];
 	unsigned int nmi_stack_len;
+	bool irq_on;
+	call_single_data_t backtrace_csd;
 };
 
 /**
@@ -129,7 +138,11 @@ struct vsd_cpu {
  *	or its NMI saved it for @event_work to print)
  * @stall_work: queues @event_work from the stall interrupt, NMI or not
  * @event_work: reports stalls from process context
+ * @backtrace_mask: the CPUs whose backtraces @event_work asks for; its own
  * @cpus_kobj: the sysfs directory of per-CPU status
+ * @stopped: the CPUs stopped for good (removal, shutdown), under @config_lock
+ * @panic_nb: stops the banks at a panic, as the on_panic parameter says
+ * @backtraces: backtrace IPIs @event_work sent that have not run yet
  */
 struct vsd {
 	struct device *dev;
@@ -147,7 +160,11 @@ struct vsd {
 	unsigned long pending;
 	struct irq_work stall_work;
 	struct work_struct event_work;
+	struct cpumask backtrace_mask;
 	struct kobject *cpus_kobj;
+	bool stopped;
+	struct notifier_block panic_nb;
+	atomic_t backtraces;
 };
 
 #define VSD_BACKTRACE_PENDING	0
@@ -155,8 +172,12 @@ struct vsd {
 /* vsd_main.c */
 struct vsd *vsd_get(void);
 void vsd_put(void);
+/* vsd_set_config()'s fields */
+#define VSD_CONFIG_TIMEOUT	BIT(0)
+#define VSD_CONFIG_CLOCK	BIT(1)
+#define VSD_CONFIG_ACTION	BIT(2)
 int vsd_set_config(struct vsd *vsd, const struct vsd_config *cfg,
-		   struct netlink_ext_ack *extack);
+		   unsigned int fields, struct netlink_ext_ack *extack);
 void vsd_get_config(struct vsd *vsd, struct vsd_config *cfg);
 u32 vsd_read_count(struct vsd *vsd, unsigned int cpu);
 const char *vsd_action_name(u32 action);

@@ -11,8 +11,10 @@
 
 #include <linux/hrtimer.h>
 #include <linux/interrupt.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/version.h>
+#include <net/genetlink.h>
 #include <net/netlink.h>
 
 /* hrtimer_setup() replaced hrtimer_init() + ->function in 6.13. */
@@ -54,6 +56,23 @@ static inline int vsd_nla_put_uint(struct sk_buff *skb, int attrtype, u64 value)
 }
 
 /*
+ * genlmsg_multicast_allns() takes the RCU read lock itself and lost its gfp
+ * argument in 6.12; before, the caller held the lock, so sent atomically.
+ */
+static inline void vsd_genlmsg_multicast_allns(const struct genl_family *family,
+					       struct sk_buff *skb,
+					       unsigned int group)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+	rcu_read_lock();
+	genlmsg_multicast_allns(family, skb, 0, group, GFP_ATOMIC);
+	rcu_read_unlock();
+#else
+	genlmsg_multicast_allns(family, skb, 0, group);
+#endif
+}
+
+/*
  * Per-CPU NMIs (arm64 pseudo-NMI): built in, the driver can request one;
  * as a module only where the kernel exports the API, which upstream does
  * not (Kbuild looks for it in Module.symvers and defines
@@ -79,6 +98,14 @@ static inline int vsd_request_percpu_nmi(unsigned int irq,
 	return request_percpu_nmi(irq, handler, name, dev_id);
 #endif
 }
+#endif
+
+/*
+ * The kernel's all-CPU backtrace: built in, the driver can use it; as a
+ * module only where the kernel exports it (Kbuild, as for the NMI API).
+ */
+#if !defined(MODULE) || defined(VSD_CPUMASK_BACKTRACE_EXPORTED)
+#define VSD_HAVE_CPUMASK_BACKTRACE
 #endif
 
 #endif /* _VSD_COMPAT_H */

@@ -51,30 +51,51 @@ void vsd_irq_free(struct vsd *vsd)
 	free_percpu_irq(vsd->irq, vsd->cpus);
 }
 
-/* cpuhp callback context, on the CPU coming online. */
+/*
+ * cpuhp callback context, on the CPU coming online.  A CPU whose NMI setup
+ * fails says so and goes without the interrupt (the interrupt is an NMI for
+ * every CPU or for none): the host still acts on its stalls.
+ */
 void vsd_irq_cpu_enable(struct vsd *vsd)
 {
 #ifdef VSD_HAVE_PERCPU_NMI
 	if (vsd->nmi) {
+		struct vsd_cpu *vc;
+		unsigned int cpu;
+		int ret;
+
 		/* The NMI is set up on the CPU itself, not preempted off it. */
 		preempt_disable();
-		if (!prepare_percpu_nmi(vsd->irq))
+		cpu = smp_processor_id();
+		vc = per_cpu_ptr(vsd->cpus, cpu);
+		ret = prepare_percpu_nmi(vsd->irq);
+		vc->irq_on = !ret;
+		if (vc->irq_on)
 			enable_percpu_nmi(vsd->irq, IRQ_TYPE_NONE);
 		preempt_enable();
+		if (ret)
+			pr_warn("vCPU stall detector: CPU %u: no stall NMI (%d); the host alone acts on its stalls\n",
+				cpu, ret);
 		return;
 	}
 #endif
 	enable_percpu_irq(vsd->irq, IRQ_TYPE_NONE);
 }
 
-/* cpuhp callback context, on the CPU going offline. */
+/* cpuhp callback context, on the CPU going offline: undoes what it set up. */
 void vsd_irq_cpu_disable(struct vsd *vsd)
 {
 #ifdef VSD_HAVE_PERCPU_NMI
 	if (vsd->nmi) {
+		struct vsd_cpu *vc;
+
 		preempt_disable();
-		disable_percpu_nmi(vsd->irq);
-		teardown_percpu_nmi(vsd->irq);
+		vc = this_cpu_ptr(vsd->cpus);
+		if (vc->irq_on) {
+			disable_percpu_nmi(vsd->irq);
+			teardown_percpu_nmi(vsd->irq);
+			vc->irq_on = false;
+		}
 		preempt_enable();
 		return;
 	}
@@ -117,7 +138,9 @@ void vsd_nmi_print_stack(struct vsd_cpu *vc, unsigned int cpu)
 			cpu);
 		return;
 	}
+#ifdef CONFIG_STACKTRACE
 	pr_emerg("vCPU stall detector: CPU %u stalled (NMI); it may still be stuck; its stack at the NMI:\n",
 		 cpu);
 	stack_trace_print(vc->nmi_stack, len, 1);
+#endif
 }

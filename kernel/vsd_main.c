@@ -19,20 +19,32 @@
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/kernel.h>
+#include <linux/delay.h>
+#include <linux/kexec.h>
 #include <linux/kobject.h>
 #include <linux/mod_devicetable.h>
 #include <linux/module.h>
 #include <linux/netlink.h>
 #include <linux/nmi.h>
+#include <linux/panic_notifier.h>
 #include <linux/percpu.h>
 #include <linux/platform_device.h>
 #include <linux/property.h>
+#include <linux/rcupdate.h>
+#include <linux/smp.h>
 #include <linux/stringify.h>
 
 #include <misc/vcpu_stall_detector.h>
 
 #include "vsd.h"
 #include "vsd_compat.h"
+
+/*
+ * Pinned, so each CPU pets its own bank; hard, so the pet expires in hard
+ * interrupt context on PREEMPT_RT too, where a soft timer would wait for
+ * the softirq thread and a busy RT task could starve it into a stall.
+ */
+#define VSD_TIMER_MODE	HRTIMER_MODE_REL_PINNED_HARD
 
 static enum cpuhp_state vsd_hp_state;
 
@@ -102,18 +114,23 @@ static void vsd_cpu_start(struct vsd *vsd, struct vsd_cpu *vc,
 	vsd_write(vsd, cpu, VCPU_STALL_REG_STATUS, VCPU_STALL_STATUS_ENABLED);
 	WRITE_ONCE(vc->last_pet, ktime_get());
 	WRITE_ONCE(vc->enabled, true);
-	hrtimer_start(&vc->timer, vc->period, HRTIMER_MODE_REL_PINNED);
+	hrtimer_start(&vc->timer, vc->period, VSD_TIMER_MODE);
 }
 
 /*
- * Disable this CPU's bank and stop petting it.  On the CPU itself with
- * interrupts off, or in its cpuhp callback: the pinned timer cannot be
- * running, so trying to cancel it always succeeds.
+ * Stop petting this CPU, then disable its bank, so no pet reaches it after.
+ * On the CPU itself: in its cpuhp callback (@sync, process context, where
+ * the cancel waits for a pet in progress) or with interrupts off (an IPI,
+ * where the pinned timer cannot be running here, so trying succeeds).
  */
-static void vsd_cpu_stop(struct vsd *vsd, struct vsd_cpu *vc, unsigned int cpu)
+static void vsd_cpu_stop(struct vsd *vsd, struct vsd_cpu *vc, unsigned int cpu,
+			 bool sync)
 {
+	if (sync)
+		hrtimer_cancel(&vc->timer);
+	else
+		hrtimer_try_to_cancel(&vc->timer);
 	vsd_write(vsd, cpu, VCPU_STALL_REG_STATUS, 0);
-	hrtimer_try_to_cancel(&vc->timer);
 	WRITE_ONCE(vc->enabled, false);
 }
 
@@ -218,15 +235,14 @@ static void vsd_stall_work(struct irq_work *work)
 	schedule_work(&container_of(work, struct vsd, stall_work)->event_work);
 }
 
-static bool vsd_not_stalled(int cpu, void *stalled)
-{
-	return !cpumask_test_cpu(cpu, stalled);
-}
-
-/* IPI context, on every CPU: one backtrace at a time on the console. */
-static void vsd_show_cpu(void *unused)
+/*
+ * IPI (hardirq) context, on the CPU asked for its backtrace: the stack it
+ * interrupted.  One trace at a time.
+ */
+static void vsd_show_cpu(void *info)
 {
 	static DEFINE_RAW_SPINLOCK(vsd_console_lock);	/* orders the traces */
+	struct vsd *vsd = info;
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&vsd_console_lock, flags);
@@ -234,22 +250,55 @@ static void vsd_show_cpu(void *unused)
 		 smp_processor_id());
 	dump_stack();
 	raw_spin_unlock_irqrestore(&vsd_console_lock, flags);
+	/* The last access: removal waits for none to be in flight. */
+	atomic_dec(&vsd->backtraces);
+}
+
+/*
+ * Process context: ask the CPUs in @mask for their backtraces, without
+ * waiting for any: one may be stuck too, with interrupts off, and nothing
+ * here may wait for it.  Such a CPU prints when it takes interrupts again,
+ * and is not asked twice while its request is in flight (-EBUSY).
+ */
+static void vsd_backtrace(struct vsd *vsd, struct cpumask *mask)
+{
+	unsigned int cpu;
+
+#ifdef VSD_HAVE_CPUMASK_BACKTRACE
+	/*
+	 * The kernel's own, where it is exported: by NMI where the
+	 * architecture can, which reaches a CPU stuck with interrupts off; it
+	 * waits at most 10 s for them, after the events went out.
+	 */
+	if (trigger_cpumask_backtrace(mask))
+		return;
+#endif
+	/* No stop_machine(), so no CPU goes offline, until preempt_enable(). */
+	preempt_disable();
+	for_each_cpu_and(cpu, mask, cpu_online_mask) {
+		atomic_inc(&vsd->backtraces);
+		if (smp_call_function_single_async(cpu,
+				&per_cpu_ptr(vsd->cpus, cpu)->backtrace_csd))
+			atomic_dec(&vsd->backtraces);
+	}
+	preempt_enable();
 }
 
 /* Process context: tell userspace about the stalls the IRQ recorded. */
 static void vsd_event_work(struct work_struct *work)
 {
 	struct vsd *vsd = container_of(work, struct vsd, event_work);
+	struct cpumask *others = &vsd->backtrace_mask;
+	bool backtrace;
 	unsigned int cpu;
 
 	/*
-	 * trigger_all_cpu_backtrace() is not for modules: ask every CPU but
-	 * those that reported, which may still be stuck; their stacks are in
-	 * the log already, or (NMI) saved and logged below.
+	 * Backtraces of every CPU but those that reported: their stacks are
+	 * in the log already, or saved by the NMI and logged below.
 	 */
-	if (test_and_clear_bit(VSD_BACKTRACE_PENDING, &vsd->pending))
-		on_each_cpu_cond(vsd_not_stalled, vsd_show_cpu, &vsd->stalled,
-				 true);
+	backtrace = test_and_clear_bit(VSD_BACKTRACE_PENDING, &vsd->pending);
+	if (backtrace)
+		cpumask_andnot(others, cpu_possible_mask, &vsd->stalled);
 
 	for_each_cpu(cpu, &vsd->stalled) {
 		char event_env[] = "VCPU_STALL_EVENT=stall";
@@ -268,6 +317,9 @@ static void vsd_event_work(struct work_struct *work)
 		if (vsd->nmi)
 			vsd_nmi_print_stack(per_cpu_ptr(vsd->cpus, cpu), cpu);
 	}
+
+	if (backtrace)
+		vsd_backtrace(vsd, others);
 }
 
 /*
@@ -294,7 +346,7 @@ static int vsd_cpu_offline(unsigned int cpu, struct hlist_node *node)
 
 	if (vsd->irq)
 		vsd_irq_cpu_disable(vsd);
-	vsd_cpu_stop(vsd, vc, cpu);
+	vsd_cpu_stop(vsd, vc, cpu, true);
 	vsd_nl_notify_cpu(VCPU_STALL_CMD_CPU_OFFLINE_NTF, cpu);
 	return 0;
 }
@@ -306,7 +358,7 @@ static void vsd_cpu_sync(void *data)
 	unsigned int cpu = smp_processor_id();
 
 	if (READ_ONCE(vsd->paused))
-		vsd_cpu_stop(vsd, this_cpu_ptr(vsd->cpus), cpu);
+		vsd_cpu_stop(vsd, this_cpu_ptr(vsd->cpus), cpu, false);
 	else
 		vsd_cpu_start(vsd, this_cpu_ptr(vsd->cpus), cpu);
 }
@@ -325,9 +377,14 @@ void vsd_sync_cpus(struct vsd *vsd)
 	unsigned int cpu;
 
 	lockdep_assert_held(&vsd->config_lock);
+	if (vsd->stopped)
+		return;
 	for_each_online_cpu(cpu)
 		smp_call_function_single(cpu, vsd_cpu_sync, vsd, true);
 }
+
+/* Any timeout at any clock in range fits the 32-bit count register. */
+static_assert((u64)VCPU_STALL_TIMEOUT_MAX * VCPU_STALL_CLOCK_HZ_MAX <= U32_MAX);
 
 static int vsd_check_config(const struct vsd_config *cfg,
 			    struct netlink_ext_ack *extack)
@@ -346,12 +403,6 @@ static int vsd_check_config(const struct vsd_config *cfg,
 				   __stringify(VCPU_STALL_CLOCK_HZ_MAX) " Hz");
 		return -ERANGE;
 	}
-	/* The count is a 32-bit register. */
-	if ((u64)cfg->clock_freq_hz * cfg->timeout_sec > U32_MAX) {
-		NL_SET_ERR_MSG_MOD(extack,
-				   "timeout times clock overflows the 32-bit count");
-		return -ERANGE;
-	}
 	if (cfg->action > VCPU_STALL_ACTION_NOTIFY) {
 		NL_SET_ERR_MSG_MOD(extack, "unknown stall action");
 		return -EINVAL;
@@ -360,32 +411,45 @@ static int vsd_check_config(const struct vsd_config *cfg,
 }
 
 /**
- * vsd_set_config() - change the configuration of every CPU at once
+ * vsd_set_config() - change fields of the configuration of every CPU at once
  * @vsd: the device
- * @cfg: the new configuration
+ * @cfg: the new values
+ * @fields: which of them to take (VSD_CONFIG_*); the others stay as they are
  * @extack: where to explain a rejection, or NULL
  *
- * Process context.  A rejected configuration changes nothing.  CPU hotplug
- * is excluded while the online CPUs take the new values, so a CPU coming up
- * starts with either the old values and is then reconfigured, or the new.
- * A paused detector keeps the values for when it resumes.
+ * Process context.  The merge with the current values and the checks
+ * happen under @vsd->config_lock, so two writers changing different
+ * fields at once both take effect.  A rejected configuration changes
+ * nothing.  CPU hotplug is excluded while the online CPUs take the new
+ * values, so a CPU coming up starts with either the old values and is then
+ * reconfigured, or the new.  A paused detector keeps the values for when
+ * it resumes.
  *
  * Return: 0, or -ERANGE/-EINVAL for a configuration the device cannot take.
  */
 int vsd_set_config(struct vsd *vsd, const struct vsd_config *cfg,
-		   struct netlink_ext_ack *extack)
+		   unsigned int fields, struct netlink_ext_ack *extack)
 {
+	struct vsd_config new;
 	int ret;
 
-	ret = vsd_check_config(cfg, extack);
-	if (ret)
-		return ret;
-
 	mutex_lock(&vsd->config_lock);
+	new = vsd->config;
+	if (fields & VSD_CONFIG_TIMEOUT)
+		new.timeout_sec = cfg->timeout_sec;
+	if (fields & VSD_CONFIG_CLOCK)
+		new.clock_freq_hz = cfg->clock_freq_hz;
+	if (fields & VSD_CONFIG_ACTION)
+		new.action = cfg->action;
+	ret = vsd_check_config(&new, extack);
+	if (ret) {
+		mutex_unlock(&vsd->config_lock);
+		return ret;
+	}
 	cpus_read_lock();
-	WRITE_ONCE(vsd->config.timeout_sec, cfg->timeout_sec);
-	WRITE_ONCE(vsd->config.clock_freq_hz, cfg->clock_freq_hz);
-	WRITE_ONCE(vsd->config.action, cfg->action);
+	WRITE_ONCE(vsd->config.timeout_sec, new.timeout_sec);
+	WRITE_ONCE(vsd->config.clock_freq_hz, new.clock_freq_hz);
+	WRITE_ONCE(vsd->config.action, new.action);
 	/* While paused, the CPUs take the new values when they resume. */
 	vsd_sync_cpus(vsd);
 	cpus_read_unlock();
@@ -404,14 +468,114 @@ void vsd_get_config(struct vsd *vsd, struct vsd_config *cfg)
 	mutex_unlock(&vsd->config_lock);
 }
 
+/*
+ * Stop every online CPU (offline ones were stopped going down), once: no
+ * pet or stall interrupt after this, and no configuration or pause change
+ * starts a CPU again.  Each online CPU runs its cpuhp callback, so this
+ * waits for a stuck CPU to recover.
+ */
+static void vsd_stop_cpus(struct vsd *vsd)
+{
+	mutex_lock(&vsd->config_lock);
+	if (!vsd->stopped) {
+		vsd->stopped = true;
+		cpuhp_state_remove_instance(vsd_hp_state, &vsd->node);
+	}
+	mutex_unlock(&vsd->config_lock);
+}
+
 static void vsd_remove_instance(void *data)
 {
 	struct vsd *vsd = data;
 
-	/* Stops every online CPU; offline ones were stopped going down. */
-	cpuhp_state_remove_instance(vsd_hp_state, &vsd->node);
+	vsd_stop_cpus(vsd);
+	/* A stall taken before the CPUs stopped is reported, not dropped. */
 	irq_work_sync(&vsd->stall_work);
-	cancel_work_sync(&vsd->event_work);
+	flush_work(&vsd->event_work);
+	/*
+	 * The backtraces it asked for: a CPU stuck with one in flight runs it
+	 * when it recovers.  No call to wait on an async one, so poll; then
+	 * a grace period, as each runs with interrupts off, for the handlers
+	 * to have returned.
+	 */
+	while (atomic_read(&vsd->backtraces))
+		msleep(20);
+	synchronize_rcu();
+}
+
+/*
+ * Reboot, halt and kexec (a crash kexec is vsd_panic()'s): the next kernel,
+ * or firmware, must not inherit banks that count down with nobody to pet
+ * them.  Process context, other CPUs running.
+ */
+static void vsd_shutdown(struct platform_device *pdev)
+{
+	vsd_stop_cpus(platform_get_drvdata(pdev));
+}
+
+/* What a panic does to the banks: the on_panic parameter. */
+enum vsd_panic_policy { VSD_PANIC_AUTO, VSD_PANIC_STOP, VSD_PANIC_KEEP };
+
+static const char * const vsd_on_panic_names[] = {
+	[VSD_PANIC_AUTO] = "auto",
+	[VSD_PANIC_STOP] = "stop",
+	[VSD_PANIC_KEEP] = "keep",
+};
+
+static int vsd_on_panic = VSD_PANIC_AUTO;
+
+static int vsd_on_panic_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = sysfs_match_string(vsd_on_panic_names, val);
+
+	if (ret < 0)
+		return ret;
+	WRITE_ONCE(vsd_on_panic, ret);
+	return 0;
+}
+
+static int vsd_on_panic_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", vsd_on_panic_names[READ_ONCE(vsd_on_panic)]);
+}
+
+static const struct kernel_param_ops vsd_on_panic_ops = {
+	.set = vsd_on_panic_set,
+	.get = vsd_on_panic_get,
+};
+module_param_cb(on_panic, &vsd_on_panic_ops, NULL, 0644);
+MODULE_PARM_DESC(on_panic,
+		 "at a panic: auto (stop the banks if a crash kernel is loaded, so the host lets the dump finish; else keep them, so the host acts on a guest hung in panic), stop or keep");
+
+/*
+ * Panic notifier: on the panicking CPU, the others stopped.  panic() runs
+ * it before starting a crash kernel only with crash_kexec_post_notifiers
+ * (a boot parameter, also /sys/module/kernel/parameters/, which kdump
+ * setups are to set; modules cannot); else the crash kernel starts with the
+ * banks counting.  Only MMIO writes: every bank is the device's, no CPU
+ * need be asked.
+ */
+static int vsd_panic(struct notifier_block *nb, unsigned long event, void *buf)
+{
+	struct vsd *vsd = container_of(nb, struct vsd, panic_nb);
+	int policy = READ_ONCE(vsd_on_panic);
+	unsigned int cpu;
+
+	if (policy == VSD_PANIC_KEEP ||
+	    (policy == VSD_PANIC_AUTO && !kexec_crash_loaded()))
+		return NOTIFY_DONE;
+	for_each_possible_cpu(cpu)
+		vsd_write(vsd, cpu, VCPU_STALL_REG_STATUS, 0);
+	pr_emerg("vCPU stall detector: stopped for the panic (on_panic=%s)\n",
+		 vsd_on_panic_names[policy]);
+	return NOTIFY_DONE;
+}
+
+static void vsd_panic_unregister(void *data)
+{
+	struct vsd *vsd = data;
+
+	atomic_notifier_chain_unregister(&panic_notifier_list, &vsd->panic_nb);
 }
 
 static void vsd_free_irq(void *data)
@@ -444,25 +608,36 @@ static void vsd_stop_pause(void *data)
 	vsd_pause_exit(data);
 }
 
-static int vsd_read_config(struct vsd *vsd)
+/*
+ * The firmware's values, each replaced by its default where it is missing
+ * or out of range (as mainline does): a bad description gets a warning and
+ * a working detector, not a failed probe that leaves the guest unwatched.
+ */
+static void vsd_read_config(struct vsd *vsd)
 {
 	struct device *dev = vsd->dev;
 	struct vsd_config *cfg = &vsd->config;
-	int ret;
 
 	if (device_property_read_u32(dev, "clock-frequency",
 				     &cfg->clock_freq_hz))
 		cfg->clock_freq_hz = VCPU_STALL_DEFAULT_CLOCK_HZ;
+	if (cfg->clock_freq_hz < VCPU_STALL_CLOCK_HZ_MIN ||
+	    cfg->clock_freq_hz > VCPU_STALL_CLOCK_HZ_MAX) {
+		dev_warn(dev, "clock-frequency %u out of range (%u..%u), using %u\n",
+			 cfg->clock_freq_hz, VCPU_STALL_CLOCK_HZ_MIN,
+			 VCPU_STALL_CLOCK_HZ_MAX, VCPU_STALL_DEFAULT_CLOCK_HZ);
+		cfg->clock_freq_hz = VCPU_STALL_DEFAULT_CLOCK_HZ;
+	}
 	if (device_property_read_u32(dev, "timeout-sec", &cfg->timeout_sec))
 		cfg->timeout_sec = VCPU_STALL_DEFAULT_TIMEOUT_SEC;
+	if (cfg->timeout_sec < VCPU_STALL_TIMEOUT_MIN ||
+	    cfg->timeout_sec > VCPU_STALL_TIMEOUT_MAX) {
+		dev_warn(dev, "timeout-sec %u out of range (%u..%u), using %u\n",
+			 cfg->timeout_sec, VCPU_STALL_TIMEOUT_MIN,
+			 VCPU_STALL_TIMEOUT_MAX, VCPU_STALL_DEFAULT_TIMEOUT_SEC);
+		cfg->timeout_sec = VCPU_STALL_DEFAULT_TIMEOUT_SEC;
+	}
 	cfg->action = VCPU_STALL_ACTION_PANIC;
-
-	ret = vsd_check_config(cfg, NULL);
-	if (ret)
-		return dev_err_probe(dev, ret,
-				     "unusable timeout-sec %u, clock-frequency %u\n",
-				     cfg->timeout_sec, cfg->clock_freq_hz);
-	return 0;
 }
 
 static int vsd_probe(struct platform_device *pdev)
@@ -491,9 +666,7 @@ static int vsd_probe(struct platform_device *pdev)
 				     "%pR holds fewer banks than the %u possible CPUs\n",
 				     res, nr_cpu_ids);
 
-	ret = vsd_read_config(vsd);
-	if (ret)
-		return ret;
+	vsd_read_config(vsd);
 
 	vsd->cpus = devm_alloc_percpu(dev, struct vsd_cpu);
 	if (!vsd->cpus)
@@ -502,8 +675,9 @@ static int vsd_probe(struct platform_device *pdev)
 		struct vsd_cpu *vc = per_cpu_ptr(vsd->cpus, cpu);
 
 		vc->vsd = vsd;
+		INIT_CSD(&vc->backtrace_csd, vsd_show_cpu, vsd);
 		vsd_hrtimer_setup(&vc->timer, vsd_pet, CLOCK_MONOTONIC,
-				  HRTIMER_MODE_REL_PINNED);
+				  VSD_TIMER_MODE);
 		/* A bank left enabled (kexec, an earlier driver) must not fire. */
 		vsd_write(vsd, cpu, VCPU_STALL_REG_STATUS, 0);
 	}
@@ -550,10 +724,17 @@ static int vsd_probe(struct platform_device *pdev)
 	if (ret)
 		return ret;
 	/*
-	 * Removal (devm, in reverse): the device withdrawn from requests, then
-	 * the pause deadline cancelled, then the CPUs stopped.
+	 * Removal (devm, in reverse): the device withdrawn from requests, the
+	 * panic notifier removed, the pause deadline cancelled, then the CPUs
+	 * stopped.
 	 */
 	ret = devm_add_action_or_reset(dev, vsd_stop_pause, vsd);
+	if (ret)
+		return ret;
+
+	vsd->panic_nb.notifier_call = vsd_panic;
+	atomic_notifier_chain_register(&panic_notifier_list, &vsd->panic_nb);
+	ret = devm_add_action_or_reset(dev, vsd_panic_unregister, vsd);
 	if (ret)
 		return ret;
 
@@ -579,6 +760,7 @@ MODULE_DEVICE_TABLE(of, vsd_of_match);
 
 static struct platform_driver vsd_driver = {
 	.probe = vsd_probe,
+	.shutdown = vsd_shutdown,
 	.driver = {
 		.name = KBUILD_MODNAME,
 		.of_match_table = vsd_of_match,

@@ -168,7 +168,8 @@ int vcpu_stall_nl_config_get_doit(struct sk_buff *skb, struct genl_info *info)
 int vcpu_stall_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
-	struct vsd_config cfg;
+	struct vsd_config cfg = {};
+	unsigned int fields = 0;
 	struct vsd *vsd;
 	int ret;
 
@@ -180,14 +181,19 @@ int vcpu_stall_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	vsd = vsd_nl_get(info->extack);
 	if (!vsd)
 		return -ENODEV;
-	vsd_get_config(vsd, &cfg);
-	if (tb[VCPU_STALL_A_CONFIG_TIMEOUT_SEC])
+	if (tb[VCPU_STALL_A_CONFIG_TIMEOUT_SEC]) {
 		cfg.timeout_sec = nla_get_u32(tb[VCPU_STALL_A_CONFIG_TIMEOUT_SEC]);
-	if (tb[VCPU_STALL_A_CONFIG_CLOCK_HZ])
+		fields |= VSD_CONFIG_TIMEOUT;
+	}
+	if (tb[VCPU_STALL_A_CONFIG_CLOCK_HZ]) {
 		cfg.clock_freq_hz = nla_get_u32(tb[VCPU_STALL_A_CONFIG_CLOCK_HZ]);
-	if (tb[VCPU_STALL_A_CONFIG_ACTION])
+		fields |= VSD_CONFIG_CLOCK;
+	}
+	if (tb[VCPU_STALL_A_CONFIG_ACTION]) {
 		cfg.action = nla_get_u32(tb[VCPU_STALL_A_CONFIG_ACTION]);
-	ret = vsd_set_config(vsd, &cfg, info->extack);
+		fields |= VSD_CONFIG_ACTION;
+	}
+	ret = vsd_set_config(vsd, &cfg, fields, info->extack);
 	vsd_put();
 	return ret;
 }
@@ -262,26 +268,29 @@ int vcpu_stall_nl_resume_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
- * Process context: a message for the "events" group, or NULL when nobody
- * listens (or memory is short: events are best effort, like the uevents).
+ * Process context: a message for the "events" group, or NULL when memory
+ * is short (events are best effort, like the uevents).
  */
 static struct sk_buff *vsd_nl_event_new(void)
 {
-	if (!genl_has_listeners(&vcpu_stall_nl_family, &init_net,
-				VCPU_STALL_NLGRP_EVENTS))
-		return NULL;
 	return genlmsg_new(GENLMSG_DEFAULT_SIZE, GFP_KERNEL);
 }
 
-/* Process context: multicast @msg if filling it went well (@err 0). */
+/*
+ * Process context: multicast @msg if filling it went well (@err 0), to
+ * listeners in every network namespace.  The detector is the VM's, not a
+ * namespace's: requests from any namespace see and (with CAP_NET_ADMIN in
+ * the initial user namespace, GENL_ADMIN_PERM) change the one device, so
+ * every namespace hears of its events too.
+ */
 static void vsd_nl_event_send(struct sk_buff *msg, int err)
 {
 	if (err) {
 		nlmsg_free(msg);
 		return;
 	}
-	genlmsg_multicast(&vcpu_stall_nl_family, msg, 0,
-			  VCPU_STALL_NLGRP_EVENTS, GFP_KERNEL);
+	vsd_genlmsg_multicast_allns(&vcpu_stall_nl_family, msg,
+				    VCPU_STALL_NLGRP_EVENTS);
 }
 
 /* Process context: a CPU event. */

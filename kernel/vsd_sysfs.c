@@ -44,55 +44,55 @@ static ssize_t stall_action_show(struct device *dev,
 	return sysfs_emit(buf, "%s\n", vsd_action_name(cfg.action));
 }
 
-/* Change one field; the same checks as netlink, all or nothing. */
+/*
+ * Change one field; the same checks as netlink, all or nothing, merged
+ * with the others under the configuration lock (vsd_set_config()).
+ */
 static ssize_t vsd_store(struct device *dev, const char *buf, size_t len,
-			 u32 *(*field)(struct vsd_config *cfg))
+			 unsigned int field)
 {
-	struct vsd *vsd = dev_get_drvdata(dev);
-	struct vsd_config cfg;
+	struct vsd_config cfg = {};
+	u32 val;
 	int ret;
 
-	vsd_get_config(vsd, &cfg);
-	ret = kstrtou32(buf, 0, field(&cfg));
+	ret = kstrtou32(buf, 0, &val);
 	if (ret)
 		return ret;
-	ret = vsd_set_config(vsd, &cfg, NULL);
+	if (field == VSD_CONFIG_TIMEOUT)
+		cfg.timeout_sec = val;
+	else
+		cfg.clock_freq_hz = val;
+	ret = vsd_set_config(dev_get_drvdata(dev), &cfg, field, NULL);
 	return ret ? -EINVAL : len;
 }
-
-static u32 *timeout_field(struct vsd_config *cfg) { return &cfg->timeout_sec; }
-static u32 *clock_field(struct vsd_config *cfg) { return &cfg->clock_freq_hz; }
 
 static ssize_t timeout_sec_store(struct device *dev,
 				 struct device_attribute *attr,
 				 const char *buf, size_t len)
 {
-	return vsd_store(dev, buf, len, timeout_field);
+	return vsd_store(dev, buf, len, VSD_CONFIG_TIMEOUT);
 }
 
 static ssize_t clock_freq_hz_store(struct device *dev,
 				   struct device_attribute *attr,
 				   const char *buf, size_t len)
 {
-	return vsd_store(dev, buf, len, clock_field);
+	return vsd_store(dev, buf, len, VSD_CONFIG_CLOCK);
 }
 
 static ssize_t stall_action_store(struct device *dev,
 				  struct device_attribute *attr,
 				  const char *buf, size_t len)
 {
-	struct vsd *vsd = dev_get_drvdata(dev);
-	struct vsd_config cfg;
-	u32 action;
+	struct vsd_config cfg = {};
 
-	for (action = 0; action <= VCPU_STALL_ACTION_NOTIFY; action++)
-		if (sysfs_streq(buf, vsd_action_name(action)))
+	for (cfg.action = 0; cfg.action <= VCPU_STALL_ACTION_NOTIFY; cfg.action++)
+		if (sysfs_streq(buf, vsd_action_name(cfg.action)))
 			break;
-	if (action > VCPU_STALL_ACTION_NOTIFY)
+	if (cfg.action > VCPU_STALL_ACTION_NOTIFY)
 		return -EINVAL;
-	vsd_get_config(vsd, &cfg);
-	cfg.action = action;
-	return vsd_set_config(vsd, &cfg, NULL) ? -EINVAL : len;
+	return vsd_set_config(dev_get_drvdata(dev), &cfg, VSD_CONFIG_ACTION,
+			      NULL) ? -EINVAL : len;
 }
 
 static ssize_t paused_show(struct device *dev, struct device_attribute *attr,

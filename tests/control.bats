@@ -102,6 +102,68 @@ teardown_file() { session_end; }
 	refute_output --partial "Kernel panic"
 }
 
+@test "backtrace: two CPUs stuck on each other are both reported; rmmod during the stall returns" {
+	session "${STD_VM[@]}"
+	# CPU 1 holds a lock with interrupts off for 2 timeouts + 2 s, CPU 2
+	# spins on it from timeout + 1 s on: both counts run out, both recover.
+	# rmmod starts once both are out; it waits for them to recover (every
+	# CPU runs its removal callback), reports their stalls, returns.
+	gx "
+		modprobe vcpu_stall_detector && modprobe vsd_test || exit 1
+		echo backtrace > $DEV/stall_action
+		echo '1 2 $(((2 * TIMEOUT + 2) * 1000)) $(((TIMEOUT + 1) * 1000))' > /sys/module/vsd_test/parameters/pair
+		# Both banks read expired (enabled, count out: status 3).
+		wait_until 60 'both counts out' sh -c \
+			'awk \"\\\$1 < 3 && \\\$2 == 3 { n++ } END { exit n != 2 }\" /sys/module/vsd_test/parameters/banks'
+		rmmod vcpu_stall_detector; echo \"rmmod \$?\"
+		wait_until 60 'the other CPUs backtraces' sh -c \
+			'dmesg | grep -q \"stall detector: backtrace of CPU 3\"'
+		echo ALIVE"
+	assert_success
+	assert_line "rmmod 0"
+	assert_line ALIVE
+	[ "$(count_events WATCHDOG)" -eq 0 ] || fail "the host acted"
+	run case_console
+	assert_output --partial "vCPU stall detector: CPU 1 stalled"
+	assert_output --partial "vCPU stall detector: CPU 2 stalled"
+	assert_output --partial "pair_fn"
+	assert_output --partial "vCPU stall detector: backtrace of CPU 0"
+	assert_output --partial "vCPU stall detector: backtrace of CPU 3"
+	refute_output --partial "Kernel panic"
+}
+
+@test "config: sysfs and netlink writers of different fields at once lose nothing" {
+	session "${STD_VM[@]}"
+	# Two writers rewrite the clock with its own value all along; one
+	# changes the timeout through sysfs, one the action through netlink,
+	# each reading its field back.  A merge outside the configuration lock
+	# writes a stale copy of the others' fields back (the old driver lost
+	# a few of 30 timeouts here every run).
+	gx "
+		modprobe vcpu_stall_detector || exit 1
+		cd $DEV || exit 1
+		rm -f /tmp/stop
+		echo 20 > clock_freq_hz
+		( while [ ! -e /tmp/stop ]; do echo 20 > clock_freq_hz; done ) &
+		( while [ ! -e /tmp/stop ]; do echo 20 > clock_freq_hz; done ) &
+		( for i in \$(seq 30); do t=\$((5 + i % 3)); echo \$t > timeout_sec
+			[ \"\$(cat timeout_sec)\" = \$t ] || echo \"LOST timeout \$i\"; done ) &
+		w=\$!
+		for i in \$(seq 10); do
+			a=notify; [ \$((i % 2)) = 0 ] && a=backtrace
+			stallctl config --action \$a >/dev/null || echo \"stallctl failed \$i\"
+			[ \"\$(cat stall_action)\" = \$a ] || echo \"LOST action \$i\"
+		done
+		wait \$w
+		touch /tmp/stop
+		wait
+		echo \"final \$(cat timeout_sec) \$(cat clock_freq_hz) \$(cat stall_action)\""
+	assert_success
+	refute_output --partial LOST
+	refute_output --partial failed
+	assert_line "final 5 20 backtrace"
+}
+
 @test "config changes race CPU hotplug: every online bank ends with the last value" {
 	session "${STD_VM[@]}"
 	gx_start "

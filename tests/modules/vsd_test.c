@@ -5,7 +5,10 @@
  * Writing "CPU MS" to /sys/module/vsd_test/parameters/stall spins on CPU
  * with interrupts disabled for MS milliseconds, so that CPU's timers stop
  * and its count runs down; "CPU MS quiet" does so without its first line
- * (see stall_fn()).  Writing anything to .../stray makes accesses the
+ * (see stall_fn()).  Writing "A B MS [DELAY]" to .../pair makes two CPUs
+ * stuck on each other, interrupts off: A holds a spinlock for MS
+ * milliseconds, B spins on it from DELAY ms on (default MS/2, so the two
+ * counts expire apart) until A lets go, quietly (no line while stuck).  Writing anything to .../stray makes accesses the
  * device must reject (bad widths, a read-only register, banks past the last
  * CPU); all naturally aligned, as the CPU faults unaligned device accesses
  * before they reach the device.  Reading .../banks dumps every bank of the device,
@@ -64,6 +67,87 @@ static int stall_fn(void *data)
 	kfree(req);
 	return 0;
 }
+
+static DEFINE_RAW_SPINLOCK(pair_lock);
+
+struct pair_req {
+	unsigned int cpu;
+	unsigned int ms;
+	unsigned int delay;
+	bool holder;
+	ktime_t start;
+};
+
+/* Kthread on a CPU of the pair: hold the lock, or wait for it, irqs off. */
+static int pair_fn(void *data)
+{
+	struct pair_req *req = data;
+	unsigned long flags;
+
+	if (!req->holder) {
+		/* After the holder took the lock, while it holds it. */
+		while (ktime_before(ktime_get(), ktime_add_ms(req->start, req->delay)))
+			cpu_relax();
+	}
+	local_irq_save(flags);
+	raw_spin_lock(&pair_lock);
+	if (req->holder) {
+		ktime_t deadline = ktime_add_ms(req->start, req->ms);
+
+		while (ktime_before(ktime_get(), deadline))
+			cpu_relax();
+	}
+	raw_spin_unlock(&pair_lock);
+	local_irq_restore(flags);
+	pr_info("vsd_test: CPU %u: interrupts back on (%s)\n", req->cpu,
+		req->holder ? "held the lock" : "waited for it");
+	kfree(req);
+	return 0;
+}
+
+static int pair_start(unsigned int cpu, unsigned int ms, unsigned int delay,
+		      bool holder, ktime_t start)
+{
+	struct pair_req *req;
+	struct task_struct *t;
+
+	req = kmalloc_obj(*req, GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	*req = (struct pair_req){ .cpu = cpu, .ms = ms, .delay = delay,
+				  .holder = holder, .start = start };
+	t = kthread_run_on_cpu(pair_fn, req, cpu, "vsd_pair/%u");
+	if (IS_ERR(t)) {
+		kfree(req);
+		return PTR_ERR(t);
+	}
+	return 0;
+}
+
+static int pair_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int a, b, ms, delay;
+	ktime_t start;
+	int n, ret;
+
+	n = sscanf(val, "%u %u %u %u", &a, &b, &ms, &delay);
+	if (n < 3 || a == b || ms > 600000)
+		return -EINVAL;
+	if (n == 3)
+		delay = ms / 2;
+	if (delay >= ms)
+		return -EINVAL;
+	if (a >= nr_cpu_ids || b >= nr_cpu_ids || !cpu_online(a) ||
+	    !cpu_online(b))
+		return -ENODEV;
+	/* The holder first: the waiter starts spinning DELAY after this. */
+	start = ktime_get();
+	ret = pair_start(a, ms, 0, true, start);
+	return ret ?: pair_start(b, ms, delay, false, start);
+}
+
+static const struct kernel_param_ops pair_ops = { .set = pair_set };
+module_param_cb(pair, &pair_ops, NULL, 0200);
 
 static int stall_set(const char *val, const struct kernel_param *kp)
 {
