@@ -14,14 +14,14 @@ load lib/common
 teardown() { vm_teardown; }
 teardown_file() { session_end; }
 
-# nlhold.so, cross-built against the guest's glibc (the sysroot stallctl's
+# nlshim.so, cross-built against the guest's glibc (the sysroot stallctl's
 # cross build uses, from fetch-debs.sh's cache).
 setup_file() {
 	local sysroot
 	sysroot=$("$VSD_ROOT/scripts/fetch-debs.sh" --arch arm64 "$BATS_FILE_TMPDIR/sysroot" libc6-dev) &&
 		rm -rf "$BATS_FILE_TMPDIR/sysroot" &&
 		"${CROSS_COMPILE:-aarch64-linux-gnu-}gcc" --sysroot="$sysroot" -std=c11 -Wall -Wextra \
-			-Werror -O2 -shared -fPIC -o "$NLHOLD_SO" "$VSD_ROOT/tests/lib/nlhold.c"
+			-Werror -O2 -shared -fPIC -o "$NLSHIM_SO" "$VSD_ROOT/tests/lib/nlshim.c"
 }
 
 SRC=$VSD_ROOT/tools/stallctl
@@ -37,12 +37,13 @@ else
 	SC_ARGS=()
 	SC=/usr/bin/stallctl
 fi
-# tests/lib/nlhold.c for the guest (setup_file): holds stallctl before a
-# request, so a case can unload the module mid-command.
-NLHOLD_SO=$BATS_FILE_TMPDIR/nlhold.so
-NLHOLD=/vsd/files/nlhold.so
+# tests/lib/nlshim.c for the guest (setup_file): holds stallctl before a
+# request (so a case can unload the module mid-command) or fails its
+# receives as the kernel or libnl would.
+NLSHIM_SO=$BATS_FILE_TMPDIR/nlshim.so
+NLSHIM=/vsd/files/nlshim.so
 # The shared VM, with the binary to try if there is one.
-SC_VM=("${STD_VM[@]}" "${SC_ARGS[@]}" -f "$NLHOLD_SO")
+SC_VM=("${STD_VM[@]}" "${SC_ARGS[@]}" -f "$NLSHIM_SO")
 # Guest snippet: fail clearly when the guest has no stallctl.
 HAVE_SC="[ -x $SC ] || { echo 'no $SC in the guest: run make guest'; exit 99; }"
 # Guest snippet: run a command, then print its exit status.
@@ -330,13 +331,13 @@ rc=1"
 	session "${SC_VM[@]}"
 	gx "
 		$HAVE_SC
-		# held N CMD...: stallctl CMD, its Nth request held (nlhold.so)
+		# held N CMD...: stallctl CMD, its Nth request held (nlshim.so)
 		# while the module goes (and comes back if RELOAD is set).
 		held() {
 			n=\$1; shift
 			rm -f /tmp/held /tmp/go
 			modprobe vcpu_stall_detector || exit 1
-			NLHOLD_AT=\$n LD_PRELOAD=$NLHOLD $SC \"\$@\" > /tmp/sc.out 2>&1 &
+			NLSHIM_HOLD_AT=\$n LD_PRELOAD=$NLSHIM $SC \"\$@\" > /tmp/sc.out 2>&1 &
 			p=\$!
 			wait_until 30 'stallctl to be held' test -e /tmp/held || exit 1
 			rmmod vcpu_stall_detector || exit 1
@@ -364,6 +365,35 @@ $NO_MODULE
 rc=1
 stallctl: cannot get the CPUs' status: the vcpu_stall_detector module was reloaded meanwhile: try again
 rc=1"
+}
+
+@test "stallctl monitor: lost events (ENOBUFS) are reported and it goes on; a failed allocation (ENOMEM) ends it (exit 1)" {
+	session "${SC_VM[@]}"
+	gx "
+		$HAVE_SC
+		modprobe vcpu_stall_detector || exit 1
+		rm -f /tmp/fail
+		NLSHIM_FAIL=1 LD_PRELOAD=$NLSHIM $SC monitor > /tmp/mon 2>&1 &
+		m=\$!
+		wait_nl \$m 16 'stallctl monitor' || exit 1
+		# One receive fails with ENOBUFS: the kernel dropped events.
+		echo 105 > /tmp/fail
+		$SC config --timeout 5 > /dev/null || exit 1
+		wait_until 10 'the monitor hearing the change' grep -q '^config ' /tmp/mon
+		# From now on every receive fails with ENOMEM (the end, at once).
+		echo '12 always' > /tmp/fail
+		$SC config --timeout 6 > /dev/null || exit 1
+		(sleep 20; kill \$m) 2>/dev/null &
+		w=\$!
+		wait \$m; echo \"rc=\$?\"
+		kill \$w
+		cat /tmp/mon"
+	assert_success
+	assert_line "rc=1"
+	assert_line --regexp "^config +5 +$FREQ +panic"
+	[ "$(grep -c '^stallctl: events were lost: the receive buffer overflowed$' <<<"$output")" -eq 1 ] ||
+		fail "not one 'events were lost'"
+	assert_equal "${lines[${#lines[@]} - 1]}" "stallctl: cannot receive events: Cannot allocate memory"
 }
 
 @test "stallctl monitor: config, CPU and stall events, a line each (--json: an object); ends at rmmod" {
