@@ -14,14 +14,19 @@ load lib/common
 teardown() { vm_teardown; }
 teardown_file() { session_end; }
 
-# nlshim.so, cross-built against the guest's glibc (the sysroot stallctl's
-# cross build uses, from fetch-debs.sh's cache).
+# nlshim.so, cross-built against the guest's glibc (the sysroot from
+# fetch-debs.sh's cache) once per version of its source and compiler.
 setup_file() {
-	local sysroot
-	sysroot=$("$VSD_ROOT/scripts/fetch-debs.sh" --arch arm64 "$BATS_FILE_TMPDIR/sysroot" libc6-dev) &&
-		rm -rf "$BATS_FILE_TMPDIR/sysroot" &&
-		"${CROSS_COMPILE:-aarch64-linux-gnu-}gcc" --sysroot="$sysroot" -std=c11 -Wall -Wextra \
-			-Werror -O2 -shared -fPIC -o "$NLSHIM_SO" "$VSD_ROOT/tests/lib/nlshim.c"
+	local cc=${CROSS_COMPILE:-aarch64-linux-gnu-}gcc key so sysroot
+	key=$( { cat "$VSD_ROOT/tests/lib/nlshim.c"; "$cc" --version; } | sha256sum | cut -c1-16)
+	so=${VSD_CACHE:-$HOME/.cache/vcpu-stall}/nlshim/$key.so
+	if [ ! -e "$so" ]; then
+		sysroot=$("$VSD_ROOT/scripts/fetch-debs.sh" --arch arm64 "$BATS_FILE_TMPDIR/sysroot" libc6-dev) &&
+			rm -rf "$BATS_FILE_TMPDIR/sysroot" && mkdir -p "${so%/*}" &&
+			"$cc" --sysroot="$sysroot" -std=c11 -Wall -Wextra -Werror -O2 -shared -fPIC \
+				-o "$so.$$" "$VSD_ROOT/tests/lib/nlshim.c" && mv "$so.$$" "$so" || return 1
+	fi
+	cp "$so" "$NLSHIM_SO"
 }
 
 SRC=$VSD_ROOT/tools/stallctl
