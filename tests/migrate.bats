@@ -62,14 +62,17 @@ fake_migrate() {
 	rm -rf "$f"
 }
 
-@test "vsd-migrate: pause by the guest agent, migrate, resume on the destination, no stall" {
-	start_pair
+# The destination waits with -incoming defer: vsd-migrate tells it where to
+# listen.  (One started with -incoming URI refuses that, as the failure
+# case below shows, and the migration goes on as here.)
+@test "vsd-migrate: pause by the guest agent, migrate (-incoming defer: migrate-incoming), resume on the destination, no stall" {
+	DEST_URI=defer start_pair
 	run "$MIGRATE" --qmp "$t/src/qmp.sock" --qga "$t/src-qga.sock" \
 		--dest-qmp "$t/dst/qmp.sock" --dest-qga "$t/dst-qga.sock" \
 		--uri "unix:$t/mig.sock" --pause-for 3m --timeout 60
 	assert_success
 	assert_line "vsd-migrate: check: source running, guest agent answering, destination waiting: ok"
-	assert_line "vsd-migrate: destination: started with -incoming URI: listening"
+	assert_line "vsd-migrate: destination: started with -incoming defer: listening on unix:$t/mig.sock (migrate-incoming)"
 	assert_line "vsd-migrate: pause: detector paused for at most 180000ms: ok"
 	assert_line "vsd-migrate: migrate: completed"
 	assert_line "vsd-migrate: destination: running"
@@ -83,24 +86,6 @@ fake_migrate() {
 		'[range(2) as $i | $b[$i].enabled and ($b[$i].pets > $a[$i].pets)] | all'
 	assert_output true
 	[ "$(VMDIR=$t/src count_events VCPU_STALL)" -eq 0 ] || fail "stall on the source"
-	[ "$(VMDIR=$t/dst count_events VCPU_STALL)" -eq 0 ] || fail "stall on the destination"
-}
-
-@test "vsd-migrate: a destination started with -incoming defer is told where to listen (migrate-incoming)" {
-	DEST_URI=defer start_pair
-	run "$MIGRATE" --qmp "$t/src/qmp.sock" --qga "$t/src-qga.sock" \
-		--dest-qmp "$t/dst/qmp.sock" --dest-qga "$t/dst-qga.sock" \
-		--uri "unix:$t/mig.sock" --pause-for 3m --timeout 60
-	assert_success
-	assert_line "vsd-migrate: destination: started with -incoming defer: listening on unix:$t/mig.sock (migrate-incoming)"
-	assert_line "vsd-migrate: migrate: completed"
-	assert_line "vsd-migrate: resume: detector resumed on the destination: ok"
-	assert_line "vsd-migrate: done"
-	VMDIR=$t/dst run qmp query-status
-	assert_output --partial '"running": true'
-	VMDIR=$t/dst run qmp qom-get "$BANKS"
-	run jq -c '[.[] | .enabled]' <<<"$output"
-	assert_output '[true,true]'
 	[ "$(VMDIR=$t/dst count_events VCPU_STALL)" -eq 0 ] || fail "stall on the destination"
 }
 
@@ -149,6 +134,8 @@ fake_migrate() {
 		--dest-qmp "$t/dst/qmp.sock" --dest-qga "$t/dst-qga.sock" \
 		--uri "unix:$t/nobody.sock" --pause-for 3m --timeout 30
 	assert_failure 1
+	# QEMU's own refusal of migrate-incoming: it listens already.
+	assert_line "vsd-migrate: destination: started with -incoming URI: listening"
 	assert_line "vsd-migrate: pause: detector paused for at most 180000ms: ok"
 	assert_line --regexp '^vsd-migrate: migrate: (failed|error .*)$'
 	assert_line "vsd-migrate: source: running"
