@@ -293,6 +293,17 @@ static int setup_output(struct output *o, const struct columns *spec,
 	return err;
 }
 
+/*
+ * The exit status after printing returned @err: a write error is
+ * close_stdout()'s to report, anything else (out of memory) ours.
+ */
+static int printed(int err)
+{
+	if (err && err != -EIO)
+		warnx("cannot print the output: %s", strerror(-err));
+	return err ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 static int cmd_status(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -357,8 +368,7 @@ static int cmd_status(int argc, char **argv)
 			goto out;
 		}
 	}
-	ret = output_print_status(&o, &pause, opts.raw) ? EXIT_FAILURE :
-							 EXIT_SUCCESS;
+	ret = printed(output_print_status(&o, &pause, opts.raw));
 out:
 	if (cpus != &one)
 		free(cpus);
@@ -446,7 +456,7 @@ static int cmd_config(int argc, char **argv)
 		warnx("cannot add a line: %s", strerror(ENOMEM));
 		goto out;
 	}
-	ret = output_print(&o) ? EXIT_FAILURE : EXIT_SUCCESS;
+	ret = printed(output_print(&o));
 out:
 	output_free(&o);
 	vsd_close(nl);
