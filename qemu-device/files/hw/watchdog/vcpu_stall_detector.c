@@ -16,25 +16,61 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/accel.h"
+#include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/module.h"
 #include "qemu/timer.h"
 #include "qapi/error.h"
+#include "qapi/util.h"
 #include "qapi/qapi-events-run-state.h"
 #include "qapi/visitor.h"
 #include "hw/core/cpu.h"
 #include "hw/irq.h"
+#include "hw/nmi.h"
 #include "hw/qdev-properties.h"
 #include "hw/watchdog/vcpu_stall_detector.h"
 #include "migration/vmstate.h"
 #include "system/qtest.h"
+#include "system/tcg.h"
 #include "system/watchdog.h"
+#include "system/xen.h"
 #include "trace.h"
+
+/* Bounds of what a migration stream may carry (see vsd_bank_post_load). */
+#define VSD_MAX_ELAPSED_NS  (INT64_MAX / 4)
+#define VSD_MAX_GRACE_NS    ((int64_t)UINT32_MAX * SCALE_MS)
+#define VSD_MIG_CLOCK_NONE  UINT8_MAX
 
 static int64_t vsd_vnow(void)
 {
     return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 }
+
+#ifndef _WIN32
+/*
+ * Find the clock of vCPU @b->index's thread.  Until the vCPU exists (a
+ * later or hot-plugged vCPU, a board that creates us first) its guest time
+ * stands still; once found it goes on from there.
+ */
+static void vsd_attach_cpu(VCPUStallBank *b)
+{
+    CPUState *cpu = qemu_get_cpu(b->index);
+    struct timespec ts;
+    clockid_t clk;
+
+    if (!cpu || !cpu->created || !cpu->thread ||
+        pthread_getcpuclockid(cpu->thread->thread, &clk) ||
+        clock_gettime(clk, &ts)) {
+        return;
+    }
+    b->cpu_clock = clk;
+    b->cpu_offset_ns = ts.tv_sec * NANOSECONDS_PER_SECOND + ts.tv_nsec -
+                       b->last_cpu_ns;
+    b->has_cpu_clock = true;
+    trace_vcpu_stall_cpu_clock(b->index);
+}
+#endif
 
 /* The time base of a bank's count: its vCPU's CPU time, or virtual time. */
 static int64_t vsd_now(VCPUStallBank *b)
@@ -42,10 +78,17 @@ static int64_t vsd_now(VCPUStallBank *b)
 #ifndef _WIN32
     struct timespec ts;
 
-    if (b->has_cpu_clock) {
-        /* Cannot fail for a live thread of ours; if it did, hold still. */
-        if (!clock_gettime(b->cpu_clock, &ts)) {
-            b->last_cpu_ns = ts.tv_sec * NANOSECONDS_PER_SECOND + ts.tv_nsec;
+    if (b->s->guest_time) {
+        if (!b->has_cpu_clock) {
+            vsd_attach_cpu(b);
+        }
+        if (b->has_cpu_clock) {
+            if (!clock_gettime(b->cpu_clock, &ts)) {
+                b->last_cpu_ns = ts.tv_sec * NANOSECONDS_PER_SECOND +
+                                 ts.tv_nsec - b->cpu_offset_ns;
+            } else {
+                b->has_cpu_clock = false;   /* its thread is gone */
+            }
         }
         return b->last_cpu_ns;
     }
@@ -53,25 +96,53 @@ static int64_t vsd_now(VCPUStallBank *b)
     return vsd_vnow();
 }
 
+/*
+ * Whole ticks from base_ns to @now (> base_ns), counting the part of a
+ * tick that had elapsed at base_ns; *frac gets the part of the next one.
+ * Exact: elapsed * freq_hz + frac, in units of 1e-9 tick, without overflow.
+ */
+static uint64_t vsd_ticks(const VCPUStallBank *b, int64_t now, uint32_t *frac)
+{
+    uint64_t elapsed = now - b->base_ns;
+    uint64_t sec = elapsed / NANOSECONDS_PER_SECOND;
+    uint64_t part = elapsed % NANOSECONDS_PER_SECOND * b->freq_hz + b->frac;
+
+    *frac = part % NANOSECONDS_PER_SECOND;
+    return MIN(sec, UINT32_MAX) * b->freq_hz + part / NANOSECONDS_PER_SECOND;
+}
+
 /* The live count: base_count less the ticks elapsed since base_ns. */
 static uint32_t vsd_count(const VCPUStallBank *b, int64_t now)
 {
+    uint32_t frac;
     uint64_t ticks;
 
     if (b->expired) {
         return 0;
     }
-    if (!b->enabled || !b->freq_hz || now <= b->base_ns) {
+    if (!b->enabled || now <= b->base_ns) {
         return b->base_count;
     }
-    ticks = muldiv64(now - b->base_ns, b->freq_hz, NANOSECONDS_PER_SECOND);
+    ticks = vsd_ticks(b, now, &frac);
     return ticks >= b->base_count ? 0 : b->base_count - ticks;
 }
 
-/* Restart the count from its current value at @now (before a change). */
+/*
+ * Move base_ns to @now (before a change of rate or state), keeping the
+ * count and the part of a tick already elapsed: a guest that rewrites
+ * CLOCK_FREQ_HZ or STATUS more often than a tick lasts still sees its
+ * count fall.  A disabled bank's count and fraction stand still.
+ */
 static void vsd_rebase(VCPUStallBank *b, int64_t now)
 {
-    b->base_count = vsd_count(b, now);
+    uint32_t frac;
+    uint64_t ticks;
+
+    if (b->enabled && !b->expired && now > b->base_ns) {
+        ticks = vsd_ticks(b, now, &frac);
+        b->base_count = ticks >= b->base_count ? 0 : b->base_count - ticks;
+        b->frac = b->base_count ? frac : 0;
+    }
     b->base_ns = now;
 }
 
@@ -80,20 +151,27 @@ static void vsd_rebase(VCPUStallBank *b, int64_t now)
  * virtual time that is exact.  A vCPU thread's CPU time advances no faster
  * than virtual time, so in guest time the timer fires when the count would
  * be zero had the vCPU run all along, and re-arms for what is left: no
- * polling while a vCPU idles, and no delay once it spins.
+ * polling while a vCPU idles, and no delay once it spins.  An expired
+ * bank's timer is its grace period: only a reload, a disable or a reset
+ * ends that.
  */
 static void vsd_arm(VCPUStallBank *b)
 {
-    int64_t ns;
+    int64_t ns = 0;
 
-    if (!b->enabled || b->expired || !b->freq_hz) {
+    if (b->expired) {
+        return;
+    }
+    if (!b->enabled) {
         timer_del(b->timer);
         return;
     }
     /* Round up: the count is zero only once the last tick has elapsed. */
-    ns = ((uint64_t)b->base_count * NANOSECONDS_PER_SECOND + b->freq_hz - 1)
-         / b->freq_hz;
-    if (!b->has_cpu_clock) {
+    if (b->base_count) {
+        ns = ((uint64_t)b->base_count * NANOSECONDS_PER_SECOND - b->frac +
+              b->freq_hz - 1) / b->freq_hz;
+    }
+    if (!b->s->guest_time) {
         timer_mod(b->timer, b->base_ns + ns);
     } else {
         ns -= vsd_now(b) - b->base_ns;
@@ -109,6 +187,46 @@ static void vsd_clear_expiry(VCPUStallBank *b)
     }
 }
 
+static int vsd_find_nmi(Object *obj, void *opaque)
+{
+    return !!object_dynamic_cast(obj, TYPE_NMI);
+}
+
+/* Would -action watchdog=inject-nmi do anything on this machine? */
+static bool vsd_machine_has_nmi(void)
+{
+    return object_child_foreach_recursive(object_get_root(), vsd_find_nmi,
+                                          NULL);
+}
+
+/*
+ * A grace period ran out: one watchdog action for the whole episode.  It
+ * covers every bank whose grace period is running, so vCPUs that stalled
+ * together (a VM-wide hang) get one action, not one per vCPU; a bank that
+ * expires after it starts a grace period, and an action, of its own.
+ */
+static void vsd_grace_end(VCPUStallBank *b)
+{
+    VCPUStallDetectorState *s = b->s;
+    uint32_t banks = 1;
+
+    for (uint32_t i = 0; i < s->num_cpus; i++) {
+        VCPUStallBank *o = &s->banks[i];
+
+        if (o != b && o->expired && timer_pending(o->timer)) {
+            timer_del(o->timer);
+            banks++;
+        }
+    }
+    trace_vcpu_stall_grace_expired(b->index, banks);
+    if (get_watchdog_action() == WATCHDOG_ACTION_INJECT_NMI &&
+        !vsd_machine_has_nmi()) {
+        warn_report_once("%s: watchdog action inject-nmi: this machine has "
+                         "no NMI to inject", TYPE_VCPU_STALL_DETECTOR);
+    }
+    watchdog_perform_action();
+}
+
 static void vsd_timer_cb(void *opaque)
 {
     VCPUStallBank *b = opaque;
@@ -116,9 +234,7 @@ static void vsd_timer_cb(void *opaque)
     g_autofree char *path = NULL;
 
     if (b->expired) {
-        /* The grace period passed and the guest did not recover. */
-        trace_vcpu_stall_grace_expired(b->index);
-        watchdog_perform_action();
+        vsd_grace_end(b);           /* the guest did not recover */
         return;
     }
     if (vsd_count(b, vsd_now(b))) {
@@ -128,6 +244,7 @@ static void vsd_timer_cb(void *opaque)
 
     b->expired = true;
     b->base_count = 0;
+    b->frac = 0;
     b->stalls++;
     trace_vcpu_stall_expired(b->index, b->stalls);
     qemu_irq_raise(b->irq);
@@ -208,8 +325,8 @@ static void vsd_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
         }
         if (val & VCPU_STALL_STATUS_ENABLED) {
             if (!b->enabled) {
+                vsd_rebase(b, now); /* resume from the frozen count */
                 b->enabled = true;
-                b->base_ns = now;   /* resume from the frozen count */
             }
         } else if (b->enabled) {
             vsd_rebase(b, now);
@@ -220,6 +337,7 @@ static void vsd_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
     case VCPU_STALL_REG_LOAD_CNT:
         b->load_val = val;
         b->base_count = val;
+        b->frac = 0;
         b->base_ns = now;
         b->pets++;
         vsd_clear_expiry(b);
@@ -229,6 +347,12 @@ static void vsd_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
                       __func__, cpu);
         return;
     case VCPU_STALL_REG_CLOCK_FREQ_HZ:
+        if (!val) {
+            /* A count that never falls would be a disable in disguise. */
+            qemu_log_mask(LOG_GUEST_ERROR, "%s: cpu %u: CLOCK_FREQ_HZ 0 "
+                          "ignored\n", __func__, cpu);
+            return;
+        }
         vsd_rebase(b, now);
         b->freq_hz = val;
         break;
@@ -261,8 +385,13 @@ static bool vsd_visit_bank(Visitor *v, const char *name, VCPUStallBank *b,
     uint32_t load = b->load_val, freq = b->freq_hz;
     bool enabled = b->enabled, expired = b->expired;
     uint64_t stalls = b->stalls, pets = b->pets;
+    bool grace = expired && timer_pending(b->timer);
+    int64_t grace_ns = 0;
     bool ok;
 
+    if (grace) {
+        grace_ns = MAX(timer_expire_time_ns(b->timer) - vsd_vnow(), 0);
+    }
     if (!visit_start_struct(v, name, NULL, 0, errp)) {
         return false;
     }
@@ -274,6 +403,8 @@ static bool vsd_visit_bank(Visitor *v, const char *name, VCPUStallBank *b,
          visit_type_uint32(v, "clock-frequency", &freq, errp) &&
          visit_type_uint64(v, "stalls", &stalls, errp) &&
          visit_type_uint64(v, "pets", &pets, errp) &&
+         (!visit_optional(v, "grace-left-ns", &grace) ||
+          visit_type_int64(v, "grace-left-ns", &grace_ns, errp)) &&
          visit_check_struct(v, errp);
     visit_end_struct(v, NULL);
     return ok;
@@ -285,16 +416,18 @@ static void vsd_get_bank(Object *obj, Visitor *v, const char *name,
     vsd_visit_bank(v, name, opaque, errp);
 }
 
+/* Before realize (or after unrealize) there are no banks: an empty list. */
 static void vsd_get_banks(Object *obj, Visitor *v, const char *name,
                           void *opaque, Error **errp)
 {
     VCPUStallDetectorState *s = VCPU_STALL_DETECTOR(obj);
+    uint32_t n = s->banks ? s->num_cpus : 0;
     bool ok = true;
 
     if (!visit_start_list(v, name, NULL, 0, errp)) {
         return;
     }
-    for (uint32_t i = 0; ok && i < s->num_cpus; i++) {
+    for (uint32_t i = 0; ok && i < n; i++) {
         ok = vsd_visit_bank(v, NULL, &s->banks[i], errp);
     }
     if (ok) {
@@ -308,7 +441,7 @@ static void vsd_reset_hold(Object *obj, ResetType type)
     VCPUStallDetectorState *s = VCPU_STALL_DETECTOR(obj);
 
     trace_vcpu_stall_reset();
-    for (uint32_t i = 0; i < s->num_cpus; i++) {
+    for (uint32_t i = 0; s->banks && i < s->num_cpus; i++) {
         VCPUStallBank *b = &s->banks[i];
 
         timer_del(b->timer);
@@ -316,41 +449,42 @@ static void vsd_reset_hold(Object *obj, ResetType type)
         b->enabled = false;
         b->load_val = 0;
         b->base_count = 0;
+        b->frac = 0;
         b->base_ns = 0;
         b->freq_hz = s->clock_freq_hz;
     }
 }
 
-/* Does every vCPU run guest code on a thread of its own? */
+/*
+ * Does every vCPU run guest code on a thread of its own?  Asked of the
+ * accelerator, not of the vCPUs: they may not exist yet.
+ */
 static bool vsd_vcpus_have_threads(void)
 {
-    CPUState *cpu, *other;
+    g_autofree char *thread = NULL;
 
-    if (qtest_enabled()) {
-        return false;               /* no vCPU runs guest code at all */
+    if (qtest_enabled() || xen_enabled()) {
+        return false;               /* no vCPU runs guest code here */
     }
-    CPU_FOREACH(cpu) {
-        if (!cpu->thread) {
-            return false;
-        }
-        CPU_FOREACH(other) {
-            if (other != cpu && other->thread == cpu->thread) {
-                return false;
-            }
-        }
+    if (tcg_enabled()) {
+        thread = object_property_get_str(OBJECT(current_accel()), "thread",
+                                         NULL);
+        return thread && !strcmp(thread, "multi");
     }
-    return true;
+    return true;                    /* KVM, HVF, WHPX, NVMM */
 }
 
-static bool vsd_setup_clock(VCPUStallDetectorState *s, Error **errp)
+/* Resolve clock=auto; refuse guest-time where it cannot be honoured. */
+static bool vsd_resolve_clock(VCPUStallDetectorState *s, Error **errp)
 {
-    const char *clock = s->clock ? s->clock : "auto";
     bool threads = vsd_vcpus_have_threads();
-    bool guest_time;
 
-    if (!strcmp(clock, "auto")) {
-        guest_time = threads;
-    } else if (!strcmp(clock, "guest-time")) {
+    switch (s->clock) {
+    case VCPU_STALL_CLOCK_AUTO:
+        s->clock = threads ? VCPU_STALL_CLOCK_GUEST_TIME
+                           : VCPU_STALL_CLOCK_VIRTUAL;
+        break;
+    case VCPU_STALL_CLOCK_GUEST_TIME:
         if (!threads) {
             error_setg(errp, "clock=guest-time needs a thread per vCPU "
                        "(-accel tcg,thread=multi or KVM)");
@@ -358,39 +492,17 @@ static bool vsd_setup_clock(VCPUStallDetectorState *s, Error **errp)
                               "accelerator.\n");
             return false;
         }
-        guest_time = true;
-    } else if (!strcmp(clock, "virtual")) {
-        guest_time = false;
-    } else {
-        error_setg(errp, "clock must be guest-time or virtual, not '%s'",
-                   clock);
-        return false;
+        break;
+    default:
+        break;
     }
 #ifdef _WIN32
-    if (guest_time) {
+    if (s->clock == VCPU_STALL_CLOCK_GUEST_TIME) {
         error_setg(errp, "clock=guest-time is not supported on this host");
         return false;
     }
-#else
-    for (uint32_t i = 0; guest_time && i < s->num_cpus; i++) {
-        CPUState *cpu = qemu_get_cpu(i);
-        VCPUStallBank *b = &s->banks[i];
-        int err;
-
-        if (!cpu) {
-            continue;               /* no such vCPU: virtual time */
-        }
-        err = pthread_getcpuclockid(cpu->thread->thread, &b->cpu_clock);
-        if (err) {
-            error_setg_errno(errp, err, "cannot read vCPU %u's CPU time", i);
-            return false;
-        }
-        b->has_cpu_clock = true;
-    }
 #endif
-    /* Reading the property back tells which clock is in use. */
-    g_free(s->clock);
-    s->clock = g_strdup(guest_time ? "guest-time" : "virtual");
+    s->guest_time = s->clock == VCPU_STALL_CLOCK_GUEST_TIME;
     return true;
 }
 
@@ -399,6 +511,7 @@ static void vsd_realize(DeviceState *dev, Error **errp)
     VCPUStallDetectorState *s = VCPU_STALL_DETECTOR(dev);
     SysBusDevice *sbd = SYS_BUS_DEVICE(dev);
 
+    /* Every check before any allocation: a failed realize leaves nothing. */
     if (s->num_cpus < 1 || s->num_cpus > VCPU_STALL_MAX_CPUS) {
         error_setg(errp, "num-cpus must be between 1 and %u",
                    VCPU_STALL_MAX_CPUS);
@@ -411,6 +524,18 @@ static void vsd_realize(DeviceState *dev, Error **errp)
     if ((uint64_t)s->clock_freq_hz * s->timeout_sec > UINT32_MAX) {
         error_setg(errp, "clock-frequency * timeout-sec must fit in the "
                    "32-bit LOAD_CNT register");
+        return;
+    }
+    if (get_watchdog_action() == WATCHDOG_ACTION_INJECT_NMI &&
+        !vsd_machine_has_nmi()) {
+        error_setg(errp, "-action watchdog=inject-nmi: this machine has no "
+                   "NMI to inject");
+        error_append_hint(errp, "Choose another watchdog action; the "
+                          "stalled vCPU gets its stall interrupt either "
+                          "way.\n");
+        return;
+    }
+    if (!vsd_resolve_clock(s, errp)) {
         return;
     }
 
@@ -432,9 +557,6 @@ static void vsd_realize(DeviceState *dev, Error **errp)
         object_property_add(OBJECT(dev), prop, "VCPUStallBank",
                             vsd_get_bank, NULL, NULL, b);
     }
-    if (!vsd_setup_clock(s, errp)) {
-        return;
-    }
 }
 
 static void vsd_unrealize(DeviceState *dev)
@@ -442,9 +564,13 @@ static void vsd_unrealize(DeviceState *dev)
     VCPUStallDetectorState *s = VCPU_STALL_DETECTOR(dev);
 
     for (uint32_t i = 0; i < s->num_cpus; i++) {
+        g_autofree char *prop = g_strdup_printf("bank%u", i);
+
+        object_property_del(OBJECT(dev), prop);
         timer_free(s->banks[i].timer);
     }
     g_free(s->banks);
+    s->banks = NULL;
 }
 
 /*
@@ -464,26 +590,67 @@ static int vsd_bank_pre_save(void *opaque)
     return 0;
 }
 
-static int vsd_bank_post_load(void *opaque, int version_id)
+static int vsd_bank_pre_load(void *opaque)
 {
     VCPUStallBank *b = opaque;
 
-    b->base_ns = vsd_now(b) - b->mig_elapsed_ns;
-    if (!b->expired) {
-        vsd_arm(b);
-    } else if (b->mig_grace_ns >= 0) {
-        timer_mod(b->timer, vsd_vnow() + b->mig_grace_ns);
-    } else {
-        timer_del(b->timer);
+    b->frac = 0;                    /* unless the stream says otherwise */
+    return 0;
+}
+
+/* Check every field; the device's post_load restarts the timers. */
+static int vsd_bank_post_load(void *opaque, int version_id)
+{
+    VCPUStallBank *b = opaque;
+    const char *bad = NULL;
+
+    if (!b->freq_hz) {
+        bad = "CLOCK_FREQ_HZ is 0";
+    } else if (b->base_count > b->load_val) {
+        bad = "the count is above the loaded value";
+    } else if (b->frac >= NANOSECONDS_PER_SECOND) {
+        bad = "the part of a tick elapsed is a tick or more";
+    } else if (b->expired && (!b->enabled || b->base_count || b->frac)) {
+        bad = "an expired bank is disabled or still counting";
+    } else if (b->mig_elapsed_ns < 0 ||
+               b->mig_elapsed_ns > VSD_MAX_ELAPSED_NS) {
+        bad = "the time since the last reload is out of range";
+    } else if (b->mig_grace_ns < -1 || b->mig_grace_ns > VSD_MAX_GRACE_NS ||
+               (b->mig_grace_ns >= 0 && !b->expired)) {
+        bad = "the grace period left is out of range";
+    }
+    if (bad) {
+        error_report("%s: bank %u in the migration stream: %s",
+                     TYPE_VCPU_STALL_DETECTOR, b->index, bad);
+        return -EINVAL;
     }
     return 0;
 }
+
+static bool vsd_bank_frac_needed(void *opaque)
+{
+    VCPUStallBank *b = opaque;
+
+    return b->frac;
+}
+
+static const VMStateDescription vmstate_vsd_bank_frac = {
+    .name = "vcpu-stall-detector/bank/frac",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = vsd_bank_frac_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(frac, VCPUStallBank),
+        VMSTATE_END_OF_LIST()
+    }
+};
 
 static const VMStateDescription vmstate_vsd_bank = {
     .name = "vcpu-stall-detector/bank",
     .version_id = 1,
     .minimum_version_id = 1,
     .pre_save = vsd_bank_pre_save,
+    .pre_load = vsd_bank_pre_load,
     .post_load = vsd_bank_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_BOOL(enabled, VCPUStallBank),
@@ -496,6 +663,82 @@ static const VMStateDescription vmstate_vsd_bank = {
         VMSTATE_UINT64(stalls, VCPUStallBank),
         VMSTATE_UINT64(pets, VCPUStallBank),
         VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription * const []) {
+        &vmstate_vsd_bank_frac,
+        NULL
+    }
+};
+
+static int vsd_pre_save(void *opaque)
+{
+    VCPUStallDetectorState *s = opaque;
+
+    s->mig_clock = s->clock;
+    return 0;
+}
+
+static int vsd_pre_load(void *opaque)
+{
+    VCPUStallDetectorState *s = opaque;
+
+    s->mig_clock = VSD_MIG_CLOCK_NONE;
+    return 0;
+}
+
+/*
+ * The source's clock must be ours: a count that fell by a vCPU's CPU time
+ * cannot go on in virtual time, or the other way round, without accusing
+ * vCPUs the host did not run (or missing real stalls).
+ */
+static int vsd_post_load(void *opaque, int version_id)
+{
+    VCPUStallDetectorState *s = opaque;
+
+    if (s->mig_clock != VSD_MIG_CLOCK_NONE && s->mig_clock != s->clock) {
+        if (s->mig_clock != VCPU_STALL_CLOCK_GUEST_TIME &&
+            s->mig_clock != VCPU_STALL_CLOCK_VIRTUAL) {
+            error_report("%s: invalid clock %u in the migration stream",
+                         TYPE_VCPU_STALL_DETECTOR, s->mig_clock);
+        } else {
+            error_report("%s: the source counts clock=%s, this destination "
+                         "clock=%s; start it with -global %s.clock=%s",
+                         TYPE_VCPU_STALL_DETECTOR,
+                         VcpuStallClock_str(s->mig_clock),
+                         VcpuStallClock_str(s->clock),
+                         TYPE_VCPU_STALL_DETECTOR,
+                         VcpuStallClock_str(s->mig_clock));
+        }
+        return -EINVAL;
+    }
+    for (uint32_t i = 0; i < s->num_cpus; i++) {
+        VCPUStallBank *b = &s->banks[i];
+
+        b->base_ns = vsd_now(b) - b->mig_elapsed_ns;
+        if (!b->expired) {
+            vsd_arm(b);
+        } else if (b->mig_grace_ns >= 0) {
+            timer_mod(b->timer, vsd_vnow() + b->mig_grace_ns);
+        } else {
+            timer_del(b->timer);
+        }
+    }
+    return 0;
+}
+
+static bool vsd_clock_needed(void *opaque)
+{
+    return true;
+}
+
+static const VMStateDescription vmstate_vsd_clock = {
+    .name = "vcpu-stall-detector/clock",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = vsd_clock_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8(mig_clock, VCPUStallDetectorState),
+        VMSTATE_END_OF_LIST()
     }
 };
 
@@ -503,13 +746,65 @@ static const VMStateDescription vmstate_vsd = {
     .name = TYPE_VCPU_STALL_DETECTOR,
     .version_id = 1,
     .minimum_version_id = 1,
+    .pre_save = vsd_pre_save,
+    .pre_load = vsd_pre_load,
+    .post_load = vsd_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_UINT32_EQUAL(num_cpus, VCPUStallDetectorState, NULL),
         VMSTATE_STRUCT_VARRAY_POINTER_UINT32(banks, VCPUStallDetectorState,
                                              num_cpus, vmstate_vsd_bank,
                                              VCPUStallBank),
         VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription * const []) {
+        &vmstate_vsd_clock,
+        NULL
     }
+};
+
+/* clock: a VcpuStallClock, with an error that names the choices. */
+static void vsd_get_clock(Object *obj, Visitor *v, const char *name,
+                          void *opaque, Error **errp)
+{
+    const Property *prop = opaque;
+    int *ptr = object_field_prop_ptr(obj, prop);
+
+    visit_type_enum(v, name, ptr, prop->info->enum_table, errp);
+}
+
+static void vsd_set_clock(Object *obj, Visitor *v, const char *name,
+                          void *opaque, Error **errp)
+{
+    const Property *prop = opaque;
+    int *ptr = object_field_prop_ptr(obj, prop);
+    g_autofree char *str = NULL;
+    int val;
+
+    if (!visit_type_str(v, name, &str, errp)) {
+        return;
+    }
+    val = qapi_enum_parse(prop->info->enum_table, str, -1, NULL);
+    if (val < 0) {
+        error_setg(errp, "clock must be guest-time or virtual, not '%s'",
+                   str);
+        return;
+    }
+    *ptr = val;
+}
+
+static void vsd_set_default_clock(ObjectProperty *op, const Property *prop)
+{
+    object_property_set_default_str(op,
+        qapi_enum_lookup(prop->info->enum_table, prop->defval.i));
+}
+
+static const PropertyInfo vsd_prop_clock = {
+    .type = "VcpuStallClock",
+    .description = "guest-time/virtual/auto (reads back the one in use)",
+    .enum_table = &VcpuStallClock_lookup,
+    .get = vsd_get_clock,
+    .set = vsd_set_clock,
+    .set_default_value = vsd_set_default_clock,
 };
 
 static const Property vsd_properties[] = {
@@ -520,7 +815,8 @@ static const Property vsd_properties[] = {
                        VCPU_STALL_DEFAULT_TIMEOUT_SEC),
     DEFINE_PROP_UINT32("grace-ms", VCPUStallDetectorState, grace_ms,
                        VCPU_STALL_DEFAULT_GRACE_MS),
-    DEFINE_PROP_STRING("clock", VCPUStallDetectorState, clock),
+    DEFINE_PROP_SIGNED("clock", VCPUStallDetectorState, clock,
+                       VCPU_STALL_CLOCK_AUTO, vsd_prop_clock, VcpuStallClock),
 };
 
 static void vsd_class_init(ObjectClass *klass, void *data)

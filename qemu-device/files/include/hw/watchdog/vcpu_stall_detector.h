@@ -11,6 +11,7 @@
 #define HW_WATCHDOG_VCPU_STALL_DETECTOR_H
 
 #include "hw/sysbus.h"
+#include "qapi/qapi-types-run-state.h"
 #include "qom/object.h"
 #include "standard-headers/misc/vcpu_stall_detector.h"
 
@@ -39,14 +40,16 @@ typedef struct VCPUStallBank {
     bool enabled;
     bool expired;           /* count reached zero, not reloaded since */
     uint32_t load_val;      /* last value written to LOAD_CNT */
-    uint32_t freq_hz;       /* CLOCK_FREQ_HZ */
+    uint32_t freq_hz;       /* CLOCK_FREQ_HZ, never 0 */
     uint32_t base_count;    /* count at base_ns */
+    uint32_t frac;          /* part of a tick elapsed at base_ns, in 1e-9 */
     int64_t base_ns;        /* vsd_now() when base_count was set */
 #ifndef _WIN32
     clockid_t cpu_clock;    /* the vCPU thread's CPU-time clock */
 #endif
-    bool has_cpu_clock;     /* count in guest time, not virtual time */
-    int64_t last_cpu_ns;
+    bool has_cpu_clock;     /* guest time: cpu_clock is the vCPU's */
+    int64_t cpu_offset_ns;  /* cpu_clock's time at guest time 0 */
+    int64_t last_cpu_ns;    /* guest time last read; stands still */
 
     uint64_t stalls;        /* times the count reached zero */
     uint64_t pets;          /* LOAD_CNT writes */
@@ -60,14 +63,16 @@ struct VCPUStallDetectorState {
     SysBusDevice parent_obj;
 
     MemoryRegion iomem;
-    VCPUStallBank *banks;
+    VCPUStallBank *banks;   /* num_cpus of them once realized, else NULL */
+    bool guest_time;        /* counts fall by their vCPU's CPU time */
+    uint8_t mig_clock;      /* migration only: the source's clock */
 
     /* properties */
     uint32_t num_cpus;
     uint32_t clock_freq_hz;
     uint32_t timeout_sec;
     uint32_t grace_ms;
-    char *clock;            /* "guest-time", "virtual" or NULL (auto) */
+    VcpuStallClock clock;   /* auto until realize picks one */
 };
 
 #endif
