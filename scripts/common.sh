@@ -37,21 +37,27 @@ content_hash() {
 APT_DIR=$VSD_CACHE/apt
 apt_private_init() {
 	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/archives/partial" "$APT_DIR/parts"
-	local s
-	: >"$APT_DIR/sources.list.new"
+	local s new
+	# Test suites run side by side and each may get here: a file of its
+	# own, renamed into place, and one update at a time.
+	new=$(mktemp "$APT_DIR/sources.list.XXXXXX")
 	for s in bookworm bookworm-backports trixie sid; do
 		printf 'deb [arch=amd64,arm64] %s %s main\n' "$VSD_MIRROR" "$s"
 		printf 'deb-src %s %s main\n' "$VSD_MIRROR" "$s"
-	done >>"$APT_DIR/sources.list.new"
-	mv "$APT_DIR/sources.list.new" "$APT_DIR/sources.list"
+	done >"$new"
+	chmod 0644 "$new"
+	mv "$new" "$APT_DIR/sources.list"
 	# Refresh at most every 6 hours: versions move, but not that fast.  A
 	# stamp of our own, as apt dates its lists by the archive's Release
 	# file, which is often older than that right after an update.
-	if [ -z "$(find "$APT_DIR/updated" -mmin -360 2>/dev/null)" ]; then
-		log "updating private apt lists"
-		apt_private update -qq >/dev/null
-		touch "$APT_DIR/updated"
-	fi
+	(
+		flock 9
+		if [ -z "$(find "$APT_DIR/updated" -mmin -360 2>/dev/null)" ]; then
+			log "updating private apt lists"
+			apt_private update -qq >/dev/null
+			touch "$APT_DIR/updated"
+		fi
+	) 9>"$APT_DIR/update.lock"
 }
 
 apt_private() {

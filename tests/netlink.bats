@@ -105,3 +105,28 @@ teardown_file() { session_end; }
 	assert_line '["cpu-online-ntf",{"id":1}]'
 	assert_line '["stall-ntf",{"id":1}]'
 }
+
+@test "netlink: one detector for every network namespace: seen, heard and changed (by the VM's root) from any" {
+	session "${STD_VM[@]}"
+	gx "
+		modprobe vcpu_stall_detector || exit 1
+		unshare -n python3 -c \"$YNL_NTF_UNTIL\" config-ntf 60 > /tmp/ntf-ns &
+		wait_nl \$! 16 'the subscriber in a network namespace of its own' || exit 1
+		echo 5 > $DEV/timeout_sec
+		wait
+		echo \"NTF \$(cat /tmp/ntf-ns)\"
+		unshare -n $YNL --do config-set --json '{\"timeout-sec\": 6}' && echo 'set from a netns'
+		unshare -U -r -n $YNL --do config-set --json '{\"timeout-sec\": 7}'
+		echo \"userns rc=\$?\"
+		unshare -n $YNL --do config-get"
+	assert_success
+	local ntf
+	ntf=$(sed -n 's/^NTF //p' <<<"$output" | jq -c '.[] | [.name, .msg]')
+	[ "$ntf" = '["config-ntf",{"timeout-sec":5,"clock-hz":10,"action":"panic"}]' ] ||
+		fail "the other namespace heard: $ntf"
+	assert_line 'set from a netns'
+	# Root of a user namespace is not the VM's root: no change.
+	assert_line 'userns rc=1'
+	assert_output --partial "Operation not permitted"
+	assert_line '{"timeout-sec": 6, "clock-hz": 10, "action": "panic"}'
+}

@@ -28,8 +28,8 @@ setup_file() {
 # backtrace; the host pauses the VM when its grace period (10 s) runs out.
 # Quiet: nothing printed on CPU 1 just before (see vsd_test.c's stall_fn()).
 # hard_lockup UNTIL [vm-run options]: CPU 1 stuck with interrupts off for
-# 120 s; once UNTIL (guest shell) returns, CPU 0 copies the kernel log to
-# the output.
+# 120 s (or what STALL, a guest command, makes stuck); once UNTIL (guest
+# shell) returns, CPU 0 copies the kernel log to the output.
 hard_lockup() {
 	local until=$1
 	shift
@@ -40,7 +40,7 @@ hard_lockup() {
 		grep -qx 'pr/.*' /proc/[0-9]*/comm && echo 'console thread'
 		echo backtrace > $DEV/stall_action
 		echo READY
-		echo '1 120000 quiet' > /sys/module/vsd_test/parameters/stall
+		${STALL:-echo '1 120000 quiet' > /sys/module/vsd_test/parameters/stall}
 		$until
 		echo LOG
 		dmesg
@@ -48,6 +48,23 @@ hard_lockup() {
 		sleep 300"
 	wait_output READY 120 >/dev/null
 	wait_event WATCHDOG 60 >/dev/null
+}
+
+@test "nmi: two CPUs stuck on each other both report by NMI; nothing waits for either" {
+	# CPU 1 holds a lock, interrupts off, for 120 s; CPU 2 spins on it from
+	# half a timeout on.  The first report must not wait for CPU 2 (no
+	# synchronous call to it): both stacks reach the log from CPU 0.
+	STALL="echo '1 2 120000 $((TIMEOUT * 500))' > /sys/module/vsd_test/parameters/pair" \
+		hard_lockup "wait_until 60 'both NMI reports' sh -c '[ \$(dmesg | grep -c \"pair_fn\") -ge 2 ]'" \
+		--smp 3 -a irqchip.gicv3_pseudo_nmi=1 -q -global -q vcpu-stall-detector.grace-ms=20000
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_line "stall NMI"
+	assert_line END
+	assert_output --partial "vCPU stall detector: CPU 1 stalled (NMI); it may still be stuck; its stack at the NMI:"
+	assert_output --partial "vCPU stall detector: CPU 2 stalled (NMI); it may still be stuck; its stack at the NMI:"
+	# CPU 0's own, asked for without waiting for the stuck two.
+	assert_output --partial "vCPU stall detector: backtrace of CPU 0"
+	[ "$(count_events VCPU_STALL)" -ge 2 ] || fail "fewer than 2 VCPU_STALL"
 }
 
 @test "nmi: a CPU stuck with interrupts off reports its stack by NMI before the host acts" {

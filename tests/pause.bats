@@ -55,6 +55,33 @@ print(json.dumps(f.do('pause-get', {})))"
 	[ "$(count_events VCPU_STALL)" -eq 0 ] || fail "stall while paused"
 }
 
+@test "who ends a pause: any privileged caller, through either interface; nobody else" {
+	session "${STD_VM[@]}"
+	# One pause request at a time, the VM's: whoever may pause (root for
+	# sysfs, CAP_NET_ADMIN for netlink) may end it, whichever interface
+	# made it.  An unprivileged caller can do neither.
+	gx "
+		modprobe vcpu_stall_detector || exit 1
+		cd $DEV
+		echo 1 > paused || exit 1
+		su user -s /bin/sh -c 'stallctl resume' >/dev/null 2>&1; echo \"user netlink resume rc=\$?\"
+		su user -s /bin/sh -c 'echo 0 > $DEV/paused' 2>/dev/null; echo \"user sysfs resume rc=\$?\"
+		echo \"still \$(cat paused) \$(cat pause_source)\"
+		stallctl resume || exit 1
+		echo \"netlink ended sysfs's: \$(cat paused) \$(cat pause_source)\"
+		stallctl pause || exit 1
+		echo \"netlink paused: \$(cat paused) \$(cat pause_source)\"
+		echo 0 > paused || exit 1
+		echo \"sysfs ended netlink's: \$(cat paused) \$(cat pause_source)\""
+	assert_success
+	assert_line "user netlink resume rc=1"
+	assert_line "user sysfs resume rc=1"
+	assert_line "still 1 sysfs"
+	assert_line "netlink ended sysfs's: 0 none"
+	assert_line "netlink paused: 1 netlink"
+	assert_line "sysfs ended netlink's: 0 none"
+}
+
 @test "deadline: a netlink pause with a deadline resumes by itself" {
 	# The pause and the pause-get that must see it come from one python
 	# (ynl's library), started before either: python takes seconds to

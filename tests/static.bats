@@ -56,6 +56,15 @@ build_clean() {
 	[ -f "$BATS_TEST_TMPDIR/b/kernel/vcpu_stall_detector.ko" ]
 }
 
+@test "kernel: W=1 build without CONFIG_STACKTRACE (6.12 headers, the option undone) has no warning" {
+	run build_clean "$KROOT_612" W=1 KCFLAGS="-include $VSD_ROOT/tests/kconfig/no-stacktrace.h"
+	assert_output ""
+	[ -f "$BATS_TEST_TMPDIR/b/kernel/vcpu_stall_detector.ko" ]
+	# The stack trace API is out of the module, as on such a kernel.
+	run nm -u "$BATS_TEST_TMPDIR/b/kernel/vcpu_stall_detector.ko"
+	refute_output --partial stack_trace_save
+}
+
 @test "kernel: W=1 build against the newest series (sid's source, 7.x) has no warning" {
 	run build_clean "$KROOT_NEW" W=1
 	assert_output ""

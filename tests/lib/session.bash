@@ -251,7 +251,8 @@ session_teardown() {
 #   wait_nl PID PROTO WHAT: wait until process PID has a netlink socket of
 #     PROTO (15 uevents, 16 generic netlink) joined to a multicast group
 #     other than nlctrl's "notify" (bit 0x8000), i.e. until a listener
-#     started in the background hears what follows; fails naming WHAT.
+#     started in the background hears what follows (in PID's network
+#     namespace, whichever that is); fails naming WHAT.
 #   wait_until SECONDS WHAT CMD...: until CMD succeeds; fails naming WHAT.
 #   hold MARK: print MARK and wait for the host to end the case (gx_end),
 #     which looks at the guest's state (QOM, events) before it is undone.
@@ -278,7 +279,7 @@ wait_nl() {
 			_l=$(readlink "$_fd" 2>/dev/null) || continue
 			case $_l in socket:\[*\]) ;; *) continue ;; esac
 			_i=${_l#socket:[}
-			_g=$(awk -v i="${_i%]}" -v p="$2" "\$2 == p && \$NF == i { print \$4 }" /proc/net/netlink)
+			_g=$(awk -v i="${_i%]}" -v p="$2" "\$2 == p && \$NF == i { print \$4 }" /proc/$1/net/netlink)
 			[ -n "$_g" ] && [ $((0x$_g & ~0x8000)) -ne 0 ] && return 0
 		done
 		sleep 0.1
