@@ -11,10 +11,8 @@
 
 #include <linux/hrtimer.h>
 #include <linux/interrupt.h>
-#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/version.h>
-#include <net/genetlink.h>
 #include <net/netlink.h>
 
 /* hrtimer_setup() replaced hrtimer_init() + ->function in 6.13. */
@@ -52,23 +50,6 @@ static inline int vsd_nla_put_uint(struct sk_buff *skb, int attrtype, u64 value)
 	return nla_put(skb, attrtype, sizeof(u64), &tmp64);
 #else
 	return nla_put_uint(skb, attrtype, value);
-#endif
-}
-
-/*
- * genlmsg_multicast_allns() takes the RCU read lock itself and lost its gfp
- * argument in 6.12; before, the caller held the lock, so sent atomically.
- */
-static inline void vsd_genlmsg_multicast_allns(const struct genl_family *family,
-					       struct sk_buff *skb,
-					       unsigned int group)
-{
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
-	rcu_read_lock();
-	genlmsg_multicast_allns(family, skb, 0, group, GFP_ATOMIC);
-	rcu_read_unlock();
-#else
-	genlmsg_multicast_allns(family, skb, 0, group);
 #endif
 }
 

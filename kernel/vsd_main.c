@@ -276,9 +276,10 @@ static void vsd_backtrace(struct vsd *vsd, struct cpumask *mask)
 	/* No stop_machine(), so no CPU goes offline, until preempt_enable(). */
 	preempt_disable();
 	for_each_cpu_and(cpu, mask, cpu_online_mask) {
+		call_single_data_t *csd = &per_cpu_ptr(vsd->cpus, cpu)->backtrace_csd;
+
 		atomic_inc(&vsd->backtraces);
-		if (smp_call_function_single_async(cpu,
-				&per_cpu_ptr(vsd->cpus, cpu)->backtrace_csd))
+		if (smp_call_function_single_async(cpu, csd))
 			atomic_dec(&vsd->backtraces);
 	}
 	preempt_enable();

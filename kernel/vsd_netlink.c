@@ -9,6 +9,7 @@
 
 #include <linux/cpumask.h>
 #include <linux/ktime.h>
+#include <linux/rcupdate.h>
 #include <net/genetlink.h>
 
 #include "vsd.h"
@@ -289,8 +290,11 @@ static void vsd_nl_event_send(struct sk_buff *msg, int err)
 		nlmsg_free(msg);
 		return;
 	}
-	vsd_genlmsg_multicast_allns(&vcpu_stall_nl_family, msg,
-				    VCPU_STALL_NLGRP_EVENTS);
+	/* Before 6.12 the caller holds the RCU read lock; since, no harm. */
+	rcu_read_lock();
+	genlmsg_multicast_allns(&vcpu_stall_nl_family, msg, 0,
+				VCPU_STALL_NLGRP_EVENTS);
+	rcu_read_unlock();
 }
 
 /* Process context: a CPU event. */

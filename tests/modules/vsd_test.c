@@ -8,11 +8,12 @@
  * (see stall_fn()).  Writing "A B MS [DELAY]" to .../pair makes two CPUs
  * stuck on each other, interrupts off: A holds a spinlock for MS
  * milliseconds, B spins on it from DELAY ms on (default MS/2, so the two
- * counts expire apart) until A lets go, quietly (no line while stuck).  Writing anything to .../stray makes accesses the
- * device must reject (bad widths, a read-only register, banks past the last
- * CPU); all naturally aligned, as the CPU faults unaligned device accesses
- * before they reach the device.  Reading .../banks dumps every bank of the device,
- * found through its DT node whether or not the driver is bound.
+ * counts expire apart) until A lets go, quietly (no line while stuck).
+ * Writing anything to .../stray makes accesses the device must reject (bad
+ * widths, a read-only register, banks past the last CPU); all naturally
+ * aligned, as the CPU faults unaligned device accesses before they reach
+ * the device.  Reading .../banks dumps every bank of the device, found
+ * through its DT node whether or not the driver is bound.
  */
 
 #include <linux/cpumask.h>
