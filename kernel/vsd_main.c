@@ -610,34 +610,37 @@ static void vsd_stop_pause(void *data)
 }
 
 /*
- * The firmware's values, each replaced by its default where it is missing
- * or out of range (as mainline does): a bad description gets a warning and
- * a working detector, not a failed probe that leaves the guest unwatched.
+ * A firmware value, replaced by its default where it is missing or out of
+ * range (as mainline does): a bad description gets a warning and a working
+ * detector, not a failed probe that leaves the guest unwatched.
  */
+static u32 vsd_read_prop(struct device *dev, const char *name, u32 min,
+			 u32 max, u32 def)
+{
+	u32 val;
+
+	if (device_property_read_u32(dev, name, &val))
+		return def;
+	if (val < min || val > max) {
+		dev_warn(dev, "%s %u out of range (%u..%u), using %u\n",
+			 name, val, min, max, def);
+		return def;
+	}
+	return val;
+}
+
 static void vsd_read_config(struct vsd *vsd)
 {
-	struct device *dev = vsd->dev;
 	struct vsd_config *cfg = &vsd->config;
 
-	if (device_property_read_u32(dev, "clock-frequency",
-				     &cfg->clock_freq_hz))
-		cfg->clock_freq_hz = VCPU_STALL_DEFAULT_CLOCK_HZ;
-	if (cfg->clock_freq_hz < VCPU_STALL_CLOCK_HZ_MIN ||
-	    cfg->clock_freq_hz > VCPU_STALL_CLOCK_HZ_MAX) {
-		dev_warn(dev, "clock-frequency %u out of range (%u..%u), using %u\n",
-			 cfg->clock_freq_hz, VCPU_STALL_CLOCK_HZ_MIN,
-			 VCPU_STALL_CLOCK_HZ_MAX, VCPU_STALL_DEFAULT_CLOCK_HZ);
-		cfg->clock_freq_hz = VCPU_STALL_DEFAULT_CLOCK_HZ;
-	}
-	if (device_property_read_u32(dev, "timeout-sec", &cfg->timeout_sec))
-		cfg->timeout_sec = VCPU_STALL_DEFAULT_TIMEOUT_SEC;
-	if (cfg->timeout_sec < VCPU_STALL_TIMEOUT_MIN ||
-	    cfg->timeout_sec > VCPU_STALL_TIMEOUT_MAX) {
-		dev_warn(dev, "timeout-sec %u out of range (%u..%u), using %u\n",
-			 cfg->timeout_sec, VCPU_STALL_TIMEOUT_MIN,
-			 VCPU_STALL_TIMEOUT_MAX, VCPU_STALL_DEFAULT_TIMEOUT_SEC);
-		cfg->timeout_sec = VCPU_STALL_DEFAULT_TIMEOUT_SEC;
-	}
+	cfg->clock_freq_hz = vsd_read_prop(vsd->dev, "clock-frequency",
+					   VCPU_STALL_CLOCK_HZ_MIN,
+					   VCPU_STALL_CLOCK_HZ_MAX,
+					   VCPU_STALL_DEFAULT_CLOCK_HZ);
+	cfg->timeout_sec = vsd_read_prop(vsd->dev, "timeout-sec",
+					 VCPU_STALL_TIMEOUT_MIN,
+					 VCPU_STALL_TIMEOUT_MAX,
+					 VCPU_STALL_DEFAULT_TIMEOUT_SEC);
 	cfg->action = VCPU_STALL_ACTION_PANIC;
 }
 
