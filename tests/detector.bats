@@ -28,7 +28,7 @@ size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 	"$VM_RUN" "${vm[@]}" -q -machine -q "dumpdtb=$dtb" -- true >/dev/null 2>&1 || true
 	fdtput -t u "$dtb" /vmwdt@90c0000 timeout-sec 0
 	run "$VM_RUN" "${vm[@]}" -q -dtb -q "$dtb" -- "
-		$LOAD || exit 1; sleep 1; $BANKS
+		$LOAD || exit 1; $BANKS
 		dmesg | grep -o 'timeout-sec .*'"
 	assert_success
 	assert_line --regexp '^0 1 8000 [0-9]+ 1000$'
