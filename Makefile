@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 BUILD := build
 
-.PHONY: all setup qemu guest guest-debug check check-static check-vm check-debug bench demo clean
+.PHONY: all setup qemu guest guest-debug guest-rt check check-static check-vm check-debug bench demo clean
 
 # The debug kernel's series: 6.12 (bookworm-backports, as the test guest)
 # or the newest in sid (KERNEL=7.x).
@@ -30,12 +30,17 @@ guest: setup
 guest-debug: guest
 	@scripts/build-debug-guest.sh $(DEBUG_SUITE)
 
+# Debian's PREEMPT_RT kernel of the test guest's series, our modules for it.
+guest-rt: guest
+	@scripts/build-rt-guest.sh
+
 # Every test: static checks (style, warnings, DT), every VM suite and the
 # benchmarks' smoke run on Debian's kernel, and on the debug kernel the
 # suites that drive the driver's locking and lifetimes and the pseudo-NMI
-# tests, failing on any splat.  tests/run runs them side by side.
-check: all guest-debug
-	@tests/run static vm debug-quick
+# tests, failing on any splat; on Debian's PREEMPT_RT kernel the stress
+# loops and the real-time cases.  tests/run runs them side by side.
+check: all guest-debug guest-rt
+	@tests/run static vm debug-quick rt
 
 check-static: all
 	@tests/run static

@@ -3,13 +3,15 @@
 # amd64 linux-kbuild that runs on this host, from one suite; unpack them and
 # make the headers usable from where they are.  Usage: fetch-kernel.sh
 # [SUITE] [--headers-only].  Prints the unpacked root; $root/KVER holds the
-# kernel release and $root/build is the kbuild tree.
+# kernel release and $root/build is the kbuild tree.  VSD_KFLAVOUR picks
+# Debian's flavour: arm64 (default) or rt-arm64 (PREEMPT_RT).
 set -euo pipefail
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 suite=${1:-$VSD_KSUITE}
 what=${2:-}
+flavour=${VSD_KFLAVOUR:-arm64}
 apt_private_init
 
 # The metapackage's version in that suite names the ABI package.
@@ -22,13 +24,13 @@ dep_of() { # META -> concrete package name
 				if (d[i] ~ /^linux-(image|headers)-[0-9]/) { print d[i]; exit }
 		}'
 }
-mver=$(apt_private_cache madison linux-headers-arm64 |
+mver=$(apt_private_cache madison "linux-headers-$flavour" |
 	awk -v s="$suite/main arm64" 'index($0, s) { print $3; exit }')
-[ -n "$mver" ] || die "no arm64 kernel in $suite"
-hdr=$(dep_of linux-headers-arm64)
-[ -n "$hdr" ] || die "cannot resolve linux-headers-arm64 $mver"
+[ -n "$mver" ] || die "no $flavour kernel in $suite"
+hdr=$(dep_of "linux-headers-$flavour")
+[ -n "$hdr" ] || die "cannot resolve linux-headers-$flavour $mver"
 kver=${hdr#linux-headers-}
-abi=${kver%-arm64}
+abi=${kver%-"$flavour"}
 root=$VSD_CACHE/kernel/$kver-${mver//[:~]/_}
 [ "$what" = --headers-only ] || want_image=1
 

@@ -9,6 +9,8 @@
 #   arm64-dt        Debian's arm64 kernel, the device described by the DT
 #   arm64-dt-debug  the debug kernel (lockdep, KASAN, kmemleak, pseudo-NMI
 #                   exported): any kernel splat fails the test
+#   arm64-dt-rt     Debian's PREEMPT_RT arm64 kernel (rt-arm64, the test
+#                   guest's series): any kernel splat fails the test
 #
 # platform_load NAME (VSD_ROOT set): sets
 #   PLATFORM_GUEST_ENV  the guest's env file (kernel, initramfs, rootfs)
@@ -19,7 +21,7 @@
 #   PLATFORM_APPEND     the guest kernel's other parameters (VSD_APPEND,
 #                       when set, replaces them)
 #   PLATFORM_SPLAT_CHECK  1 where a kernel splat fails the test
-PLATFORMS=(arm64-dt arm64-dt-debug)
+PLATFORMS=(arm64-dt arm64-dt-debug arm64-dt-rt)
 
 platform_load() {
 	PLATFORM_QEMU_ENV=$VSD_ROOT/build/qemu.env
@@ -40,6 +42,10 @@ platform_load() {
 		;;
 	arm64-dt-debug)
 		PLATFORM_GUEST_ENV=$VSD_ROOT/build/guest-debug.env
+		PLATFORM_SPLAT_CHECK=1
+		;;
+	arm64-dt-rt)
+		PLATFORM_GUEST_ENV=$VSD_ROOT/build/guest-rt.env
 		PLATFORM_SPLAT_CHECK=1
 		;;
 	*)
