@@ -4,7 +4,8 @@
  * device, its CPUs and the stall handler; vsd_irq.c: the stall interrupt as
  * an IRQ or a pseudo-NMI; vsd_pause.c: pause, resume and system sleep;
  * vsd_netlink.c: the generic netlink family's handlers, vsd_family.c its
- * policies and op table; vsd_sysfs.c: the sysfs knobs and per-CPU status).
+ * policies and op table; vsd_sysfs.c: the sysfs knobs and per-CPU status;
+ * vsd_fault.c: fault injection, for tests).
  */
 #ifndef _VSD_H
 #define _VSD_H
@@ -191,6 +192,17 @@ void vsd_irq_cpu_enable(struct vsd *vsd);
 void vsd_irq_cpu_disable(struct vsd *vsd);
 void vsd_nmi_save_stack(struct vsd_cpu *vc);
 void vsd_nmi_print_stack(struct vsd_cpu *vc, unsigned int cpu);
+
+/* vsd_fault.c */
+#ifdef CONFIG_FAULT_INJECTION
+bool vsd_should_fail_nmi(void);
+int vsd_fault_init(void);
+void vsd_fault_exit(void);
+#else
+static inline bool vsd_should_fail_nmi(void) { return false; }
+static inline int vsd_fault_init(void) { return 0; }
+static inline void vsd_fault_exit(void) { }
+#endif
 
 /* vsd_pause.c */
 extern const struct dev_pm_ops vsd_pm_ops;

@@ -10,20 +10,73 @@
  * interrupt is delivered lives here.
  */
 
+#include <linux/atomic.h>
+#include <linux/cpu.h>
+#include <linux/device.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/preempt.h>
 #include <linux/printk.h>
+#include <linux/smp.h>
 #include <linux/stacktrace.h>
 
 #include "vsd.h"
 #include "vsd_compat.h"
 
+#ifdef VSD_HAVE_PERCPU_NMI
+/* On this CPU, not preemptible: prepare_percpu_nmi(), or the injected fault. */
+static int vsd_prepare_nmi(struct vsd *vsd)
+{
+	if (vsd_should_fail_nmi())
+		return -EIO;
+	return prepare_percpu_nmi(vsd->irq);
+}
+
+struct vsd_nmi_trial {
+	struct vsd *vsd;
+	atomic_t failed;
+};
+
+/* IPI (hardirq) context, on each online CPU: can it take the NMI? */
+static void vsd_nmi_try(void *data)
+{
+	struct vsd_nmi_trial *trial = data;
+
+	if (vsd_prepare_nmi(trial->vsd))
+		atomic_inc(&trial->failed);
+	else
+		teardown_percpu_nmi(trial->vsd->irq);
+}
+
+/*
+ * Process context, at probe, the NMI granted.  The kernel makes a per-CPU
+ * interrupt an NMI on every CPU or on none, so a CPU that cannot set it up
+ * cannot take a normal interrupt instead while the others take the NMI:
+ * tried on every online CPU first, one failure means a normal interrupt
+ * for all.  A CPU that fails later (hotplug) goes without: see
+ * vsd_irq_cpu_enable().
+ */
+static bool vsd_nmi_usable(struct vsd *vsd)
+{
+	struct vsd_nmi_trial trial = { .vsd = vsd, .failed = ATOMIC_INIT(0) };
+
+	cpus_read_lock();
+	on_each_cpu(vsd_nmi_try, &trial, true);
+	cpus_read_unlock();
+	if (!atomic_read(&trial.failed))
+		return true;
+	dev_warn(vsd->dev, "stall NMI set-up failed on %d CPUs: a normal interrupt instead\n",
+		 atomic_read(&trial.failed));
+	return false;
+}
+#endif
+
 /**
  * vsd_irq_request() - request the stall interrupt, as an NMI if possible
  * @vsd: the device, with @vsd->irq set
  *
- * Process context, at probe.  Sets @vsd->nmi when the NMI was granted.
+ * Process context, at probe.  Sets @vsd->nmi when the NMI was granted and
+ * every online CPU can take it; otherwise a normal per-CPU interrupt.
  *
  * Return: 0, or the error of the normal request.
  */
@@ -32,8 +85,11 @@ int vsd_irq_request(struct vsd *vsd)
 #ifdef VSD_HAVE_PERCPU_NMI
 	if (!vsd_request_percpu_nmi(vsd->irq, vsd_stall_irq, KBUILD_MODNAME,
 				    vsd->cpus)) {
-		vsd->nmi = true;
-		return 0;
+		if (vsd_nmi_usable(vsd)) {
+			vsd->nmi = true;
+			return 0;
+		}
+		free_percpu_nmi(vsd->irq, vsd->cpus);
 	}
 #endif
 	return request_percpu_irq(vsd->irq, vsd_stall_irq, KBUILD_MODNAME,
@@ -52,9 +108,9 @@ void vsd_irq_free(struct vsd *vsd)
 }
 
 /*
- * cpuhp callback context, on the CPU coming online.  A CPU whose NMI setup
- * fails says so and goes without the interrupt (the interrupt is an NMI for
- * every CPU or for none): the host still acts on its stalls.
+ * cpuhp callback context, on the CPU coming online.  A CPU whose NMI set-up
+ * fails now, the others' NMIs in place (see vsd_nmi_usable()), says so and
+ * goes without the interrupt: the host still acts on its stalls.
  */
 void vsd_irq_cpu_enable(struct vsd *vsd)
 {
@@ -68,7 +124,7 @@ void vsd_irq_cpu_enable(struct vsd *vsd)
 		preempt_disable();
 		cpu = smp_processor_id();
 		vc = per_cpu_ptr(vsd->cpus, cpu);
-		ret = prepare_percpu_nmi(vsd->irq);
+		ret = vsd_prepare_nmi(vsd);
 		vc->irq_on = !ret;
 		if (vc->irq_on)
 			enable_percpu_nmi(vsd->irq, IRQ_TYPE_NONE);

@@ -777,9 +777,12 @@ static int __init vsd_init(void)
 {
 	int ret;
 
-	ret = vsd_nl_init();
+	ret = vsd_fault_init();
 	if (ret)
 		return ret;
+	ret = vsd_nl_init();
+	if (ret)
+		goto err_fault;
 	ret = cpuhp_setup_state_multi(CPUHP_AP_ONLINE_DYN,
 				      "virt/vcpu_stall_detector:online",
 				      vsd_cpu_online, vsd_cpu_offline);
@@ -796,6 +799,8 @@ err_hp:
 	cpuhp_remove_multi_state(vsd_hp_state);
 err_nl:
 	vsd_nl_exit();
+err_fault:
+	vsd_fault_exit();
 	return ret;
 }
 module_init(vsd_init);
@@ -805,6 +810,7 @@ static void __exit vsd_exit(void)
 	platform_driver_unregister(&vsd_driver);
 	cpuhp_remove_multi_state(vsd_hp_state);
 	vsd_nl_exit();
+	vsd_fault_exit();
 }
 module_exit(vsd_exit);
 

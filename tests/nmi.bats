@@ -104,3 +104,42 @@ hard_lockup() {
 	run cat "$BATS_TEST_TMPDIR/console"
 	refute_output --partial "vCPU stall detector: CPU 1 stalled"
 }
+
+@test "nmi: a CPU that cannot set up its NMI: at probe a normal interrupt for all, on hotplug a log line; teardown balanced" {
+	local fail=/sys/kernel/debug/vcpu_stall_detector/fail_nmi cpu1=/sys/devices/system/cpu/cpu1/online
+	vm_start --smp 2 "${VIRT_ARGS[@]}" "${LONG_GRACE[@]}" -a irqchip.gicv3_pseudo_nmi=1 -- "$GUEST_LIB
+		# The first set-up fails (the probe's trial): the others' NMI
+		# would leave that CPU no interrupt at all.
+		modprobe vcpu_stall_detector fail_nmi=1,100,0,1 && modprobe vsd_test || exit 1
+		# (How many fail depends on the race for the fault's last time.)
+		dmesg -c | grep -oE 'stall NMI\$|stall interrupt\$|set-up failed on [12] CPUs: a normal interrupt instead' |
+			sed 's/on [12] CPUs/on N CPUs/'
+		# Which a CPU takes once it recovers from a stall.
+		echo notify > $DEV/stall_action
+		echo '1 $(((TIMEOUT + 1) * 1000))' > /sys/module/vsd_test/parameters/stall
+		wait_until 60 'the stall counted' grep -qx 1 $DEV/cpus/cpu1/stalls
+		echo stalls \$(cat $DEV/cpus/cpu1/stalls)
+		rmmod vsd_test vcpu_stall_detector
+		# Later, CPU 1's set-up fails as it comes online: it goes without.
+		modprobe vcpu_stall_detector || exit 1
+		echo 100 > $fail/probability
+		echo 1 > $fail/times
+		echo 0 > $cpu1 && echo 1 > $cpu1 || exit 1
+		# Offline without its NMI, online with it, offline: balanced.
+		echo 0 > $cpu1 && echo 1 > $cpu1 && echo 0 > $cpu1 && echo 1 > $cpu1 || exit 1
+		dmesg -c | grep -o 'stall NMI\$\|stall interrupt\$\|CPU 1: no stall NMI'
+		grep -c . $DEV/cpus/cpu1/pets
+		rmmod vcpu_stall_detector && echo removed"
+	vm_wait
+	[ "$VM_STATUS" -eq 0 ] || fail "vm-run exited $VM_STATUS"
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output "set-up failed on N CPUs: a normal interrupt instead
+stall interrupt
+stalls 1
+stall NMI
+CPU 1: no stall NMI
+1
+removed"
+	# No WARNING from an unbalanced teardown (vm_teardown's splat check).
+	[ "$(count_events WATCHDOG)" -eq 0 ] || fail "the host acted"
+}

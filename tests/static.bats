@@ -28,7 +28,7 @@ build_clean() {
 @test "kernel: checkpatch --strict is clean" {
 	cd "$VSD_ROOT"
 	local files=(kernel/vsd_main.c kernel/vsd_netlink.c kernel/vsd_sysfs.c
-		kernel/vsd_pause.c kernel/vsd_irq.c kernel/vsd.h
+		kernel/vsd_pause.c kernel/vsd_irq.c kernel/vsd_fault.c kernel/vsd.h
 		tests/modules/vsd_test.c uapi/misc/vcpu_stall_detector.h)
 	run perl "$CHECKPATCH" --strict --no-tree --terse --show-types -q -f "${files[@]}"
 	assert_success
