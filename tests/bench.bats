@@ -18,14 +18,20 @@ setup_file() {
 	run jq -r '.runs[] | "\(.timeout_s) \(.missed) \(.normalized.n) \(.normalized.min) \(.normalized.max) \(.clock)"' \
 		"$BENCH_OUT/latency.json"
 	assert_success
-	# Timeouts of 1, 2 and 5 s on the default clock, and one on clock=virtual.
-	assert_equal "$(grep -c ' guest-time$' <<<"$output")" 3
+	# Timeouts of 1 and 5 s on the default clock, and one on clock=virtual.
+	assert_equal "$(grep -c ' guest-time$' <<<"$output")" 2
 	assert_equal "$(grep -c ' virtual$' <<<"$output")" 1
-	# Caught between half a timeout and a timeout of the stalled vCPU's own
-	# time after the stall began (under TCG its thread gets less than a core)
-	# give or take a count period and the console's skew.
-	awk '$2 != 0 || $3 < 2 || $4 < 0.4 || $5 > 2 { print "bad run: " $0; bad = 1 } END { exit bad }' \
-		<<<"$output"
+	# None missed, none caught before half a timeout (a pet can be at most
+	# half a timeout old when the stall begins), give or take the console's
+	# skew.  On clock=virtual (wall time) each is caught within a timeout
+	# and a count period; on guest-time the stalled vCPU's thread gets less
+	# than a core under TCG (less again beside the smoke run's other
+	# guests), so its count falls slower: caught while the stall lasted.
+	run jq -r '.runs[] | "\(.timeout_s) \(.missed) \(.normalized.n) \(.normalized.min) \(.normalized.max) \(.clock) \(.stall_ms / 1000 / .timeout_s)"' \
+		"$BENCH_OUT/latency.json"
+	assert_success
+	awk '$2 != 0 || $3 < 2 || $4 < 0.4 || ($6 == "virtual" && $5 > 1.5) || $5 > $7 {
+		print "bad run: " $0; bad = 1 } END { exit bad }' <<<"$output"
 }
 
 @test "bench: the guest's own detectors report the long stall, with their delay" {
