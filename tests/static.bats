@@ -75,6 +75,15 @@ build_clean() {
 # sid's sparse: 7.x turns C=2 off (with a warning) for bookworm's.  Silence
 # proves nothing by itself: the build must succeed and sparse must have
 # checked every source file (a wrapper counts its runs).
+@test "kernel: the upstream fix applies to mainline's driver of the newest series (7.x) and it builds" {
+	# 6.12's, patched and not, runs against the device in mainline.bats.
+	run "$VSD_ROOT/scripts/build-mainline-driver.sh" sid "$KROOT_NEW"
+	assert_success
+	local dir=${lines[-1]}
+	[ -s "$dir/patched/vcpu_stall_detector.ko" ] || fail "no patched module in $dir"
+	[ -s "$dir/unpatched/vcpu_stall_detector.ko" ] || fail "no unpatched module in $dir"
+}
+
 @test "kernel: sparse (C=2) finds nothing on 6.1, 6.12 and 7.x" {
 	local k wrap=$BATS_TEST_TMPDIR/sparse-counted n srcs
 	printf '#!/bin/sh\necho "$*" >>"%s"\nexec "%s" "$@"\n' "$BATS_TEST_TMPDIR/sparse.log" "$SPARSE" >"$wrap"
