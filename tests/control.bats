@@ -132,6 +132,11 @@ teardown_file() { session_end; }
 	refute_output --partial "Kernel panic"
 }
 
+# The configuration race's rounds: 30 timeouts and 10 actions (fewer on the
+# debug kernel: tests/run).  An even count of actions ends on backtrace.
+RACE_TIMEOUTS=${VSD_RACE_TIMEOUTS:-30}
+RACE_ACTIONS=$((RACE_TIMEOUTS / 3 / 2 * 2))
+
 @test "config: sysfs and netlink writers of different fields at once lose nothing" {
 	session "${STD_VM[@]}"
 	# Two writers rewrite the clock with its own value all along; one
@@ -146,10 +151,10 @@ teardown_file() { session_end; }
 		echo 20 > clock_freq_hz
 		( while [ ! -e /tmp/stop ]; do echo 20 > clock_freq_hz; done ) &
 		( while [ ! -e /tmp/stop ]; do echo 20 > clock_freq_hz; done ) &
-		( for i in \$(seq 30); do t=\$((5 + i % 3)); echo \$t > timeout_sec
+		( for i in \$(seq $RACE_TIMEOUTS); do t=\$((5 + i % 3)); echo \$t > timeout_sec
 			[ \"\$(cat timeout_sec)\" = \$t ] || echo \"LOST timeout \$i\"; done ) &
 		w=\$!
-		for i in \$(seq 10); do
+		for i in \$(seq $RACE_ACTIONS); do
 			a=notify; [ \$((i % 2)) = 0 ] && a=backtrace
 			stallctl config --action \$a >/dev/null || echo \"stallctl failed \$i\"
 			[ \"\$(cat stall_action)\" = \$a ] || echo \"LOST action \$i\"

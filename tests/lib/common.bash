@@ -14,6 +14,8 @@ QMP_PY=$VSD_ROOT/tests/lib/qmp.py
 : "${VSD_PLATFORM:=arm64-dt}"
 platform_load "$VSD_PLATFORM" || exit 1
 : "${VSD_SPLAT_CHECK:=$PLATFORM_SPLAT_CHECK}"
+# The host's deadlines (wait_line, wait_event, poll_until) times this.
+: "${VSD_TIME_SCALE:=$PLATFORM_TIME_SCALE}"
 # shellcheck source=session.bash
 . "$VSD_ROOT/tests/lib/session.bash"
 
@@ -141,7 +143,8 @@ wait_event() {
 	local d pid=
 	d=$(vmdir)
 	[ -r "$d/vm.pid" ] && [ ! -e "$d/vm.status" ] && read -r pid <"$d/vm.pid"
-	python3 "$QMP_PY" wait "$d/events" "$@" --from="${CASE_EV:-0}" ${pid:+--pid="$pid"} ||
+	python3 "$QMP_PY" wait "$d/events" "$1" "$(($2 * VSD_TIME_SCALE))" "${@:3}" \
+		--from="${CASE_EV:-0}" ${pid:+--pid="$pid"} ||
 		{ vm_alive "$d" || vm_gone_report "$d" >&2; return 1; }
 }
 
@@ -166,7 +169,7 @@ wait_output() {
 # status than 1 fails at once, and so does the VM of $VMDIR going away; a
 # timeout names WHAT.
 poll_until() {
-	local deadline=$((SECONDS + $1)) what=$2 rc
+	local deadline=$((SECONDS + $1 * VSD_TIME_SCALE)) what=$2 rc
 	shift 2
 	while :; do
 		rc=0
@@ -174,7 +177,7 @@ poll_until() {
 		[ "$rc" -eq 0 ] && return 0
 		[ "$rc" -eq 1 ] || return 1
 		vm_alive || { echo "waiting for $what:" >&2; vm_gone_report >&2; return 1; }
-		[ $SECONDS -lt "$deadline" ] || { echo "timed out after $1 s waiting for $what" >&2; return 1; }
+		[ $SECONDS -lt "$deadline" ] || { echo "timed out after $(($1 * VSD_TIME_SCALE)) s waiting for $what" >&2; return 1; }
 		sleep 0.05
 	done
 }

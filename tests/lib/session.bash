@@ -119,7 +119,7 @@ session_end() {
 wait_line() {
 	local d deadline hit ended
 	d=$(vmdir)
-	deadline=$((SECONDS + $2))
+	deadline=$((SECONDS + $2 * VSD_TIME_SCALE))
 	while :; do
 		# What ended the wait (the case, the VM) is looked at before the
 		# output, so that output written just before the end counts.
@@ -150,7 +150,7 @@ wait_line() {
 			return 1
 		fi
 		if [ $SECONDS -ge "$deadline" ]; then
-			echo "timed out after $2 s waiting for $3" >&2
+			echo "timed out after $(($2 * VSD_TIME_SCALE)) s waiting for $3" >&2
 			return 1
 		fi
 		sleep 0.05
@@ -212,7 +212,8 @@ gx_wait() {
 
 gx() {
 	gx_start "$1"
-	gx_wait "${2:-$CASE_TIMEOUT}" || fail "case did not end within ${2:-$CASE_TIMEOUT} s"
+	gx_wait "${2:-$CASE_TIMEOUT}" ||
+		fail "case did not end within $((${2:-$CASE_TIMEOUT} * VSD_TIME_SCALE)) s"
 }
 
 gx_end() {
