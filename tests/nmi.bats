@@ -13,16 +13,7 @@ teardown() { vm_teardown; }
 
 DEV=/sys/bus/platform/drivers/vcpu_stall_detector/90c0000.vmwdt
 
-setup_file() {
-	[ "${VSD_PLATFORM:-}" = arm64-dt-debug ] || {
-		echo "# nmi.bats runs on VSD_PLATFORM=arm64-dt-debug (the kernel that exports the per-CPU NMI API)" >&3
-		return 1
-	}
-	[ -r "$PLATFORM_GUEST_ENV" ] || {
-		echo "# $PLATFORM_GUEST_ENV missing: run 'make guest-debug' first" >&3
-		return 1
-	}
-}
+setup_file() { require_platform arm64-dt-debug "the kernel that exports the per-CPU NMI API" guest-debug; }
 
 # hard_lockup [vm-run args]: interrupts off on CPU 1 for 120 s, action
 # backtrace; the host pauses the VM when its grace period (10 s) runs out.

@@ -11,16 +11,7 @@ load lib/common
 teardown() { vm_teardown; }
 teardown_file() { session_end; }
 
-setup_file() {
-	[ "${VSD_PLATFORM:-}" = arm64-dt-rt ] || {
-		echo "# rt.bats runs on VSD_PLATFORM=arm64-dt-rt (Debian's PREEMPT_RT kernel)" >&3
-		return 1
-	}
-	[ -r "$PLATFORM_GUEST_ENV" ] || {
-		echo "# $PLATFORM_GUEST_ENV missing: run 'make guest-rt' first" >&3
-		return 1
-	}
-}
+setup_file() { require_platform arm64-dt-rt "Debian's PREEMPT_RT kernel" guest-rt; }
 
 # HOG SECONDS CPU: a SCHED_FIFO 99 busy loop on CPU for SECONDS (guest
 # python; "hog" printed once it runs there).

@@ -74,6 +74,20 @@ SAMPLE="for i in \$(seq $((3 * TIMEOUT))); do $BANKS; sleep 0.5; done"
 # $BATS_TEST_TMPDIR).  VM_PREFIX, an array, wraps vm-run (e.g. taskset).
 vmdir() { echo "${VMDIR:-$BATS_TEST_TMPDIR}"; }
 
+# require_platform NAME WHY TARGET: setup_file's check for a suite that runs
+# on platform NAME only (WHY: what that one has) and needs its guest built
+# (make TARGET).
+require_platform() {
+	[ "${VSD_PLATFORM:-}" = "$1" ] || {
+		echo "# ${BATS_TEST_FILENAME##*/} runs on VSD_PLATFORM=$1 ($2)" >&3
+		return 1
+	}
+	[ -r "$PLATFORM_GUEST_ENV" ] || {
+		echo "# $PLATFORM_GUEST_ENV missing: run 'make $3' first" >&3
+		return 1
+	}
+}
+
 # vm_start [vm-run options] -- CMD: boot a VM in the background; vm.pid
 # holds its pid while it runs, vm.status vm-run's exit status after.
 vm_start() {
