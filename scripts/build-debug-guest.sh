@@ -15,12 +15,7 @@ build=${VSD_BUILD:-$VSD_ROOT/build}
 kroot=$("$VSD_ROOT/scripts/build-debug-kernel.sh" "${1:-bookworm-backports}")
 kver=$(cat "$kroot/KVER")
 mods=$build/modules-debug-$kver
-# With W=1, as static.bats builds against Debian's headers: only this kernel
-# exports the per-CPU NMI API and has fault injection, so only here are
-# those paths compiled.  A warning fails the build.
-warnings=$("$VSD_ROOT/scripts/build-modules.sh" "$kroot" "$mods" W=1 2>&1) ||
-	die "building the modules against $kver failed: $warnings"
-[ -z "$warnings" ] || die "W=1 warnings against $kver: $warnings"
+build_modules_w1 "$kroot" "$mods"
 
 # The tree: the test guest's initramfs (its parts, unpacked) with these
 # modules, on a read-only erofs disk; the initramfs only mounts it under a

@@ -16,6 +16,18 @@ export VSD_ROOT VSD_CACHE
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# build_modules_w1 KROOT OUT: build-modules.sh with W=1, where any warning
+# fails the build (the trees static.bats does not build against: the debug
+# kernel's, the only one with the NMI path and fault injection, and the
+# PREEMPT_RT kernel's).
+build_modules_w1() {
+	local kver out
+	kver=$(cat "$1/KVER")
+	out=$("$VSD_ROOT/scripts/build-modules.sh" "$1" "$2" W=1 2>&1) ||
+		die "building the modules against $kver failed: $out"
+	[ -z "$out" ] || die "W=1 warnings against $kver: $out"
+}
+
 # Hash of files' contents, directories' contents and strings: keys a cache
 # entry by what produced it, wherever the clone is.
 content_hash() {

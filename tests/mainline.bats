@@ -45,6 +45,8 @@ mainline() {
 		wait_until 30 'CPU 1 back' sh -c 'dmesg | grep -q \"CPU 1: interrupts back on\"'
 		echo SURVIVED
 		echo '1 60000' > $STALL
+		# Only a bound on the guest's life: the host waits for its
+		# WATCHDOG event, which ends the wait as soon as it comes.
 		sleep 120"
 	wait_output SURVIVED 120 >/dev/null
 	run cat "$BATS_TEST_TMPDIR/out"
@@ -64,6 +66,8 @@ mainline() {
 		sleep $((3 * TIMEOUT))
 		echo ALIVE
 		echo '1 $(((TIMEOUT + 2) * 1000))' > $STALL
+		# Only a bound: the panic ends the VM (vm_wait) well before; a
+		# guest that does not panic ends here, exit 0, and fails.
 		sleep 60"
 	wait_event VCPU_STALL 60 cpu-index=1 >/dev/null
 	vm_wait
