@@ -76,14 +76,20 @@ static bool vsd_nmi_usable(struct vsd *vsd)
  * @vsd: the device, with @vsd->irq set
  *
  * Process context, at probe.  Sets @vsd->nmi when the NMI was granted and
- * every online CPU can take it; otherwise a normal per-CPU interrupt.
+ * every online CPU can take it; otherwise a normal per-CPU interrupt.  Not
+ * an NMI where the firmware describes the interrupt as edge-triggered: such
+ * a device predates the acknowledge (STATUS.PENDING) and lowers its line
+ * only at a reload, and under KVM, where every PPI is a level, the NMI
+ * handler, which must not reload for a CPU that may still be stuck, would
+ * run again and again until the CPU recovered.
  *
  * Return: 0, or the error of the normal request.
  */
 int vsd_irq_request(struct vsd *vsd)
 {
 #ifdef VSD_HAVE_PERCPU_NMI
-	if (!vsd_request_percpu_nmi(vsd->irq, vsd_stall_irq, KBUILD_MODNAME,
+	if (irq_get_trigger_type(vsd->irq) & IRQ_TYPE_LEVEL_MASK &&
+	    !vsd_request_percpu_nmi(vsd->irq, vsd_stall_irq, KBUILD_MODNAME,
 				    vsd->cpus)) {
 		if (vsd_nmi_usable(vsd)) {
 			vsd->nmi = true;

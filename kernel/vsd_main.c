@@ -99,6 +99,21 @@ u32 vsd_read_count(struct vsd *vsd, unsigned int cpu)
 			     VCPU_STALL_REG_CURRENT_CNT);
 }
 
+/*
+ * From the stall interrupt, on the stalled CPU: the report is taken, the
+ * line may fall (a device older than PENDING ignores the bit and lowers
+ * the line at the reload).  It may interrupt vsd_cpu_start() or
+ * vsd_cpu_stop() on this CPU (an NMI always can): @vc->enabled changes on
+ * the side of their STATUS write that makes this write agree with it, so
+ * the acknowledge never turns a bank on or off behind them.
+ */
+static void vsd_ack(struct vsd *vsd, struct vsd_cpu *vc, unsigned int cpu)
+{
+	vsd_write(vsd, cpu, VCPU_STALL_REG_STATUS,
+		  (READ_ONCE(vc->enabled) ? VCPU_STALL_STATUS_ENABLED : 0) |
+		  VCPU_STALL_STATUS_PENDING);
+}
+
 /* Take this CPU's copy of the configuration and (re)start its bank. */
 static void vsd_cpu_start(struct vsd *vsd, struct vsd_cpu *vc,
 			  unsigned int cpu)
@@ -111,9 +126,10 @@ static void vsd_cpu_start(struct vsd *vsd, struct vsd_cpu *vc,
 	vc->period = ms_to_ktime(timeout * MSEC_PER_SEC / 2);
 	vsd_write(vsd, cpu, VCPU_STALL_REG_CLOCK_FREQ_HZ, hz);
 	vsd_write(vsd, cpu, VCPU_STALL_REG_LOAD_CNT, vc->ticks);
-	vsd_write(vsd, cpu, VCPU_STALL_REG_STATUS, VCPU_STALL_STATUS_ENABLED);
 	WRITE_ONCE(vc->last_pet, ktime_get());
 	WRITE_ONCE(vc->enabled, true);
+	barrier();	/* enabled before the enable: see vsd_ack() */
+	vsd_write(vsd, cpu, VCPU_STALL_REG_STATUS, VCPU_STALL_STATUS_ENABLED);
 	hrtimer_start(&vc->timer, vc->period, VSD_TIMER_MODE);
 }
 
@@ -130,8 +146,9 @@ static void vsd_cpu_stop(struct vsd *vsd, struct vsd_cpu *vc, unsigned int cpu,
 		hrtimer_cancel(&vc->timer);
 	else
 		hrtimer_try_to_cancel(&vc->timer);
-	vsd_write(vsd, cpu, VCPU_STALL_REG_STATUS, 0);
 	WRITE_ONCE(vc->enabled, false);
+	barrier();	/* disabled before the disable: see vsd_ack() */
+	vsd_write(vsd, cpu, VCPU_STALL_REG_STATUS, 0);
 }
 
 /* hrtimer (hardirq) context, on the CPU the timer is pinned to. */
@@ -177,6 +194,8 @@ irqreturn_t vsd_stall_irq(int irq, void *dev_id)
 	unsigned int cpu = smp_processor_id();
 	u32 action = READ_ONCE(vsd->config.action);
 
+	/* First: the line is a level (as KVM has it), held until this. */
+	vsd_ack(vsd, vc, cpu);
 	WRITE_ONCE(vc->stalls, vc->stalls + 1);
 	if (in_nmi()) {
 		/*

@@ -14,7 +14,8 @@ teardown_file() { session_end; }
 # QEMU's log takes both the trace (its log backend) and the guest errors:
 # one file, named by -D (-trace file= would rename it for both).
 QLOG=$BATS_FILE_TMPDIR/qemu.log
-DET_VM=("${STD_VM[@]}" -q -trace -q vcpu_stall_write -q -d -q guest_errors -q -D -q "$QLOG")
+DET_VM=("${STD_VM[@]}" -q -trace -q vcpu_stall_write -q -trace -q vcpu_stall_expired
+	-q -trace -q vcpu_stall_ack -q -d -q guest_errors -q -D -q "$QLOG")
 # since_start FILE OFFSET: what FILE (the trace, QEMU's log) got past OFFSET.
 since_start() { tail -c +$((${2:-0} + 1)) "$1"; }
 size() { stat -c %s "$1" 2>/dev/null || echo 0; }
@@ -61,6 +62,30 @@ size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 	[ "$VM_STATUS" -eq 125 ] || fail "vm-run exited $VM_STATUS, wanted 125 (guest panic)"
 	run cat "$BATS_TEST_TMPDIR/console"
 	assert_output --partial "Kernel panic - not syncing: vCPU stall detector: CPU 1 stalled"
+}
+
+@test "level PPI: a stall report outlives the CPU's own reload; one interrupt per stall" {
+	session "${DET_VM[@]}"
+	local off
+	off=$(size "$QLOG")
+	# CPU 1 spins with interrupts off past its timeout.  When it turns
+	# them back on, the timer's PPI (INTID 27) and ours (31) are both
+	# pending at one priority and the GIC takes the lower INTID first: the
+	# pet reloads before the stall interrupt runs.  The device holds the
+	# report until the handler acknowledges it; a storm would show as more
+	# than one interrupt.
+	gx "
+		$LOAD || exit 1
+		echo notify > $DEV/stall_action
+		echo '1 $(((TIMEOUT + 1) * 1000))' > /sys/module/vsd_test/parameters/stall
+		wait_until 60 'the stall counted' grep -qx 1 $DEV/cpus/cpu1/stalls
+		awk '/vcpu_stall_detector/ { print \"irqs\", \$3 }' /proc/interrupts"
+	assert_success
+	assert_line "irqs 1"
+	# Host side, in order: the expiry, CPU 1's reload, its acknowledge.
+	run sh -c "tail -c +$((off + 1)) '$QLOG' | grep -o 'vcpu_stall_[a-z]* cpu 1 \(reg 0x04\|count\|stall report ack\)' | uniq"
+	assert_output "$(printf '%s\n' 'vcpu_stall_write cpu 1 reg 0x04' 'vcpu_stall_expired cpu 1 count' \
+		'vcpu_stall_write cpu 1 reg 0x04' 'vcpu_stall_ack cpu 1 stall report ack' 'vcpu_stall_write cpu 1 reg 0x04')"
 }
 
 @test "4 vCPUs: the module probes and every bank is enabled and reloaded" {
@@ -154,8 +179,9 @@ size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 	first=$(qom_banks)
 	sleep $((TIMEOUT + 1))
 	second=$(qom_banks)
-	run jq -c '[.[] | [.cpu, .enabled, .expired, .load, ."clock-frequency"]]' <<<"$second"
-	assert_output '[[0,true,false,40,10],[1,true,false,40,10],[2,true,false,40,10],[3,true,false,40,10]]'
+	# Nothing pending.
+	run jq -c '[.[] | [.cpu, .enabled, .expired, .pending, .load, ."clock-frequency"]]' <<<"$second"
+	assert_output '[[0,true,false,false,40,10],[1,true,false,false,40,10],[2,true,false,false,40,10],[3,true,false,false,40,10]]'
 	# Every vCPU petted in between (at least twice in timeout + 1 s).
 	run jq -n --argjson a "$first" --argjson b "$second" \
 		'[range(4) as $i | $b[$i].pets - $a[$i].pets >= 2] | all'

@@ -33,6 +33,7 @@ hard_lockup() {
 		echo READY
 		${STALL:-echo '1 120000 quiet' > /sys/module/vsd_test/parameters/stall}
 		$until
+		awk '/vcpu_stall_detector/ { print \"irqs\", \$3 }' /proc/interrupts
 		echo LOG
 		dmesg
 		echo END
@@ -70,6 +71,9 @@ hard_lockup() {
 	assert_line END
 	assert_output --partial "$report"
 	assert_output --partial "stall_fn"
+	# One NMI for the stall: acknowledged, the level line fell, although
+	# CPU 1 is still stuck and its count still expired.
+	assert_line "irqs 1"
 	# The console too: the host paused the VM, the console holds all the
 	# guest printed before.  Except where consoles print from a thread
 	# (nbcon, 6.15+): the scheduler may have put that thread on the stuck

@@ -19,6 +19,7 @@ qtest_case() {
 @test "qtest: register semantics and countdown"    { qtest_case registers; }
 @test "qtest: PPI exactly at zero, VCPU_STALL, grace, action" { qtest_case expiry; }
 @test "qtest: reload, disable and reset clear the state" { qtest_case clear; }
+@test "qtest: a stall report outlives reloads until acknowledged; a disable or reset ends it" { qtest_case pending; }
 @test "qtest: banks are isolated"                  { qtest_case isolation; }
 @test "qtest: stray accesses are logged and harmless" { qtest_case stray; }
 @test "qtest: QOM status properties"               { qtest_case qom-status; }

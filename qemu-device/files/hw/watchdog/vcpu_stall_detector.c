@@ -7,6 +7,12 @@
  * the guest still has not reloaded it after a grace period, runs the
  * watchdog action chosen with -action watchdog=...
  *
+ * The PPI is a level: high while the bank's stall report is pending, until
+ * the guest acknowledges it.  KVM's vGIC treats every PPI as level-triggered
+ * whatever the guest configures, so an edge cannot outlive the line; and a
+ * reload does not end the report, so a vCPU that recovers and runs its
+ * petting timer before it takes the PPI still learns it stalled.
+ *
  * With clock=guest-time a count falls only by the CPU time its vCPU's
  * thread consumed, as crosvm's vmwdt does: a vCPU the host did not run
  * (overcommit, SIGSTOP) has not stalled.  clock=virtual counts
@@ -41,6 +47,11 @@
 #define VSD_MAX_ELAPSED_NS  (INT64_MAX / 4)
 #define VSD_MAX_GRACE_NS    ((int64_t)UINT32_MAX * SCALE_MS)
 #define VSD_MIG_CLOCK_NONE  UINT8_MAX
+
+/* STATUS bits a guest may write without a complaint. */
+#define VSD_STATUS_BITS     (VCPU_STALL_STATUS_ENABLED | \
+                             VCPU_STALL_STATUS_EXPIRED | \
+                             VCPU_STALL_STATUS_PENDING)
 
 static int64_t vsd_vnow(void)
 {
@@ -179,12 +190,21 @@ static void vsd_arm(VCPUStallBank *b)
     }
 }
 
+/* The line follows PENDING: a stall report the guest has yet to take. */
+static void vsd_set_pending(VCPUStallBank *b, bool pending)
+{
+    if (b->pending != pending) {
+        b->pending = pending;
+        trace_vcpu_stall_pending(b->index, pending);
+        qemu_set_irq(b->irq, pending);
+    }
+}
+
+/* A disable or a reset: the episode is over, taken or not. */
 static void vsd_clear_expiry(VCPUStallBank *b)
 {
-    if (b->expired) {
-        b->expired = false;
-        qemu_irq_lower(b->irq);
-    }
+    b->expired = false;
+    vsd_set_pending(b, false);
 }
 
 static int vsd_find_nmi(Object *obj, void *opaque)
@@ -247,7 +267,7 @@ static void vsd_timer_cb(void *opaque)
     b->frac = 0;
     b->stalls++;
     trace_vcpu_stall_expired(b->index, b->stalls);
-    qemu_irq_raise(b->irq);
+    vsd_set_pending(b, true);
     path = object_get_canonical_path(OBJECT(s));
     qapi_event_send_vcpu_stall(b->index, path);
     timer_mod(b->timer, vsd_vnow() + (int64_t)s->grace_ms * SCALE_MS);
@@ -277,7 +297,8 @@ static uint64_t vsd_read(void *opaque, hwaddr addr, unsigned size)
     switch (reg) {
     case VCPU_STALL_REG_STATUS:
         val = (b->enabled ? VCPU_STALL_STATUS_ENABLED : 0) |
-              (b->expired ? VCPU_STALL_STATUS_EXPIRED : 0);
+              (b->expired ? VCPU_STALL_STATUS_EXPIRED : 0) |
+              (b->pending ? VCPU_STALL_STATUS_PENDING : 0);
         break;
     case VCPU_STALL_REG_LOAD_CNT:
         val = b->load_val;
@@ -318,10 +339,11 @@ static void vsd_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
     trace_vcpu_stall_write(cpu, reg, val);
     switch (reg) {
     case VCPU_STALL_REG_STATUS:
-        if (val & ~(uint64_t)VCPU_STALL_STATUS_ENABLED) {
+        /* EXPIRED is read-only: a read-modify-write may carry it back. */
+        if (val & ~(uint64_t)VSD_STATUS_BITS) {
             qemu_log_mask(LOG_GUEST_ERROR, "%s: cpu %u: reserved STATUS bits"
                           " 0x%" PRIx64 " ignored\n", __func__, cpu,
-                          val & ~(uint64_t)VCPU_STALL_STATUS_ENABLED);
+                          val & ~(uint64_t)VSD_STATUS_BITS);
         }
         if (val & VCPU_STALL_STATUS_ENABLED) {
             if (!b->enabled) {
@@ -333,6 +355,11 @@ static void vsd_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
             b->enabled = false;
             vsd_clear_expiry(b);
         }
+        /* The acknowledge: the line falls, the grace period runs on. */
+        if (val & VCPU_STALL_STATUS_PENDING && b->pending) {
+            trace_vcpu_stall_ack(cpu);
+            vsd_set_pending(b, false);
+        }
         break;
     case VCPU_STALL_REG_LOAD_CNT:
         b->load_val = val;
@@ -340,7 +367,7 @@ static void vsd_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
         b->frac = 0;
         b->base_ns = now;
         b->pets++;
-        vsd_clear_expiry(b);
+        b->expired = false;         /* the grace period ends, the report not */
         break;
     case VCPU_STALL_REG_CURRENT_CNT:
         qemu_log_mask(LOG_GUEST_ERROR, "%s: cpu %u: CURRENT_CNT is read-only\n",
@@ -384,6 +411,7 @@ static bool vsd_visit_bank(Visitor *v, const char *name, VCPUStallBank *b,
     uint32_t cpu = b->index, count = vsd_count(b, vsd_now(b));
     uint32_t load = b->load_val, freq = b->freq_hz;
     bool enabled = b->enabled, expired = b->expired;
+    bool pending = b->pending;
     uint64_t stalls = b->stalls, pets = b->pets;
     bool grace = expired && timer_pending(b->timer);
     int64_t grace_ns = 0;
@@ -398,6 +426,7 @@ static bool vsd_visit_bank(Visitor *v, const char *name, VCPUStallBank *b,
     ok = visit_type_uint32(v, "cpu", &cpu, errp) &&
          visit_type_bool(v, "enabled", &enabled, errp) &&
          visit_type_bool(v, "expired", &expired, errp) &&
+         visit_type_bool(v, "pending", &pending, errp) &&
          visit_type_uint32(v, "count", &count, errp) &&
          visit_type_uint32(v, "load", &load, errp) &&
          visit_type_uint32(v, "clock-frequency", &freq, errp) &&
@@ -595,6 +624,7 @@ static int vsd_bank_pre_load(void *opaque)
     VCPUStallBank *b = opaque;
 
     b->frac = 0;                    /* unless the stream says otherwise */
+    b->pending = false;
     return 0;
 }
 
@@ -612,6 +642,8 @@ static int vsd_bank_post_load(void *opaque, int version_id)
         bad = "the part of a tick elapsed is a tick or more";
     } else if (b->expired && (!b->enabled || b->base_count || b->frac)) {
         bad = "an expired bank is disabled or still counting";
+    } else if (b->pending && !b->enabled) {
+        bad = "a disabled bank has a stall report pending";
     } else if (b->mig_elapsed_ns < 0 ||
                b->mig_elapsed_ns > VSD_MAX_ELAPSED_NS) {
         bad = "the time since the last reload is out of range";
@@ -645,6 +677,25 @@ static const VMStateDescription vmstate_vsd_bank_frac = {
     }
 };
 
+/* Only with a report pending: what a source without PENDING never has. */
+static bool vsd_bank_pending_needed(void *opaque)
+{
+    VCPUStallBank *b = opaque;
+
+    return b->pending;
+}
+
+static const VMStateDescription vmstate_vsd_bank_pending = {
+    .name = "vcpu-stall-detector/bank/pending",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = vsd_bank_pending_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_BOOL(pending, VCPUStallBank),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
 static const VMStateDescription vmstate_vsd_bank = {
     .name = "vcpu-stall-detector/bank",
     .version_id = 1,
@@ -666,6 +717,7 @@ static const VMStateDescription vmstate_vsd_bank = {
     },
     .subsections = (const VMStateDescription * const []) {
         &vmstate_vsd_bank_frac,
+        &vmstate_vsd_bank_pending,
         NULL
     }
 };

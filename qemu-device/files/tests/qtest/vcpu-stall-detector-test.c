@@ -27,6 +27,10 @@
 #define NS              1000000000LL
 #define MS              1000000LL
 
+/* STATUS of a bank that just expired: its report pending, the line high. */
+#define ST_EXPIRED      (VCPU_STALL_STATUS_ENABLED | VCPU_STALL_STATUS_EXPIRED)
+#define ST_STALLED      (ST_EXPIRED | VCPU_STALL_STATUS_PENDING)
+
 static char *log_path;
 
 static QTestState *vsd_start(const char *extra)
@@ -137,7 +141,7 @@ static void test_expiry(void)
     g_assert_false(qtest_get_irq(qts, 1));
     g_assert_cmpuint(rd(qts, 0, VCPU_STALL_REG_CURRENT_CNT), ==, 0);
     g_assert_cmpuint(rd(qts, 0, VCPU_STALL_REG_STATUS), ==,
-                     VCPU_STALL_STATUS_ENABLED | VCPU_STALL_STATUS_EXPIRED);
+                     ST_STALLED);
 
     ev = qtest_qmp_eventwait_ref(qts, "VCPU_STALL");
     data = qdict_get_qdict(ev, "data");
@@ -172,9 +176,12 @@ static void test_clear(void)
 {
     QTestState *qts = vsd_start(NULL);
 
-    /* A reload clears the expiry and lowers the PPI. */
+    /* A reload clears the expiry; the acknowledge lowers the PPI. */
     expire(qts, 1);
     wr(qts, 1, VCPU_STALL_REG_LOAD_CNT, 50);
+    g_assert_true(qtest_get_irq(qts, 1));
+    wr(qts, 1, VCPU_STALL_REG_STATUS,
+       VCPU_STALL_STATUS_ENABLED | VCPU_STALL_STATUS_PENDING);
     g_assert_false(qtest_get_irq(qts, 1));
     g_assert_cmpuint(rd(qts, 1, VCPU_STALL_REG_STATUS), ==,
                      VCPU_STALL_STATUS_ENABLED);
@@ -240,7 +247,7 @@ static void test_stray(void)
     g_assert_cmpuint(qtest_readq(qts, reg(0, 0)), ==, 0);
     wr(qts, 0, VCPU_STALL_REG_CURRENT_CNT, 5);
     /* Reserved STATUS bits are ignored, bit 0 still counts. */
-    wr(qts, 0, VCPU_STALL_REG_STATUS, 0xfffffffe | VCPU_STALL_STATUS_ENABLED);
+    wr(qts, 0, VCPU_STALL_REG_STATUS, 0xfffffff0 | VCPU_STALL_STATUS_ENABLED);
     /* Past the last bank. */
     wr(qts, NUM_CPUS, VCPU_STALL_REG_STATUS, 1);
     wr(qts, NUM_CPUS, VCPU_STALL_REG_LOAD_CNT, 1);
@@ -306,6 +313,7 @@ static void test_migration(void)
 
     arm_bank(src, 0, 100, 1000);
     expire(src, 1);                             /* steps NS / 10 */
+    /* Bank 1's report, pending, travels with it. */
     qtest_clock_step(src, elapsed - NS / 10);
     qtest_qmp_assert_success(src, "{'execute': 'stop'}");
     qtest_qmp_assert_success(src, "{'execute': 'migrate', 'arguments': "
@@ -330,7 +338,7 @@ static void test_migration(void)
     g_assert_cmpuint(rd(dst, 0, VCPU_STALL_REG_CURRENT_CNT), ==,
                      1000 - elapsed * 100 / NS);
     g_assert_cmpuint(rd(dst, 1, VCPU_STALL_REG_STATUS), ==,
-                     VCPU_STALL_STATUS_ENABLED | VCPU_STALL_STATUS_EXPIRED);
+                     ST_STALLED);
 
     /* The destination's countdown goes on where the source's stopped. */
     qtest_qmp_assert_success(dst, "{'execute': 'cont'}");
@@ -339,7 +347,7 @@ static void test_migration(void)
                      VCPU_STALL_STATUS_ENABLED);
     qtest_clock_step(dst, 1);
     g_assert_cmpuint(rd(dst, 0, VCPU_STALL_REG_STATUS), ==,
-                     VCPU_STALL_STATUS_ENABLED | VCPU_STALL_STATUS_EXPIRED);
+                     ST_STALLED);
     qtest_quit(src);
     qtest_quit(dst);
 }
@@ -380,13 +388,15 @@ static void check_invariants(QTestState *qts)
         uint32_t load = rd(qts, cpu, VCPU_STALL_REG_LOAD_CNT);
         uint32_t cur = rd(qts, cpu, VCPU_STALL_REG_CURRENT_CNT);
         bool expired = st & VCPU_STALL_STATUS_EXPIRED;
+        bool pending = st & VCPU_STALL_STATUS_PENDING;
 
-        g_assert_cmpuint(st & ~(VCPU_STALL_STATUS_ENABLED |
-                                VCPU_STALL_STATUS_EXPIRED), ==, 0);
+        g_assert_cmpuint(st & ~ST_STALLED, ==, 0);
         g_assert_cmpuint(cur, <=, load);
         g_assert_true(!expired || (st & VCPU_STALL_STATUS_ENABLED));
         g_assert_true(!expired || cur == 0);
-        g_assert_cmpint(expired, ==, qtest_get_irq(qts, cpu));
+        /* The line is the pending report; a disabled bank has none. */
+        g_assert_cmpint(pending, ==, qtest_get_irq(qts, cpu));
+        g_assert_true(!pending || (st & VCPU_STALL_STATUS_ENABLED));
     }
 }
 
@@ -594,6 +604,7 @@ static void test_grace_invariant(void)
                    seed, seed);
     for (int round = 0; round < 12; round++) {
         int64_t now, due;
+        uint32_t st;
         int end = -1;
 
         wr(qts, 1, VCPU_STALL_REG_LOAD_CNT, 100000);
@@ -611,10 +622,11 @@ static void test_grace_invariant(void)
             } else {
                 grace_write(qts, r);
             }
-            g_assert_cmpuint(rd(qts, 0, VCPU_STALL_REG_STATUS), ==,
-                             VCPU_STALL_STATUS_ENABLED |
-                             VCPU_STALL_STATUS_EXPIRED);
-            g_assert_true(qtest_get_irq(qts, 0));
+            /* An acknowledge may lower the line, not end the period. */
+            st = rd(qts, 0, VCPU_STALL_REG_STATUS);
+            g_assert_cmpuint(st & ST_EXPIRED, ==, ST_EXPIRED);
+            g_assert_cmpint(!!(st & VCPU_STALL_STATUS_PENDING), ==,
+                            qtest_get_irq(qts, 0));
             g_assert_cmpint(grace_left(qts, 0), ==, due - now);
             g_assert_false(rd(qts, 1, VCPU_STALL_REG_STATUS) &
                            VCPU_STALL_STATUS_EXPIRED);
@@ -650,8 +662,8 @@ static void test_grace_invariant(void)
         g_assert_cmpint(count_events(qts, "WATCHDOG"), ==, 1);
         acted++;
         /* Acted on: still expired, nothing more pending. */
-        g_assert_cmpuint(rd(qts, 0, VCPU_STALL_REG_STATUS), ==,
-                         VCPU_STALL_STATUS_ENABLED | VCPU_STALL_STATUS_EXPIRED);
+        g_assert_cmpuint(rd(qts, 0, VCPU_STALL_REG_STATUS) & ST_EXPIRED, ==,
+                         ST_EXPIRED);
         g_assert_cmpint(grace_left(qts, 0), ==, -1);
         qtest_clock_step(qts, NS);
         g_assert_cmpint(count_events(qts, "WATCHDOG"), ==, 0);
@@ -659,6 +671,75 @@ static void test_grace_invariant(void)
     }
     g_test_message("%d grace periods ended by the guest or a reset, "
                    "%d by the action", ended, acted);
+    qtest_quit(qts);
+}
+
+/*
+ * PENDING: the report stays pending, the line high, across reloads until
+ * the guest acknowledges it; a reload still ends the grace period and an
+ * acknowledge does not.  A disable or a reset ends the report too.
+ */
+static void test_pending(void)
+{
+    const uint32_t on = VCPU_STALL_STATUS_ENABLED;
+    QTestState *qts = vsd_start(NULL);
+
+    /* The vCPU's timer reloads before it takes the PPI: still pending. */
+    expire(qts, 0);
+    g_assert_cmpuint(rd(qts, 0, VCPU_STALL_REG_STATUS), ==, ST_STALLED);
+    wr(qts, 0, VCPU_STALL_REG_LOAD_CNT, 100);
+    g_assert_true(qtest_get_irq(qts, 0));
+    g_assert_cmpuint(rd(qts, 0, VCPU_STALL_REG_STATUS), ==,
+                     on | VCPU_STALL_STATUS_PENDING);
+    g_assert_cmpint(grace_left(qts, 0), ==, -1);
+    /* Acknowledged by a read-modify-write: still enabled. */
+    wr(qts, 0, VCPU_STALL_REG_STATUS, rd(qts, 0, VCPU_STALL_REG_STATUS));
+    g_assert_false(qtest_get_irq(qts, 0));
+    g_assert_cmpuint(rd(qts, 0, VCPU_STALL_REG_STATUS), ==, on);
+    qtest_clock_step(qts, GRACE_MS * MS);
+    g_assert_cmpint(count_events(qts, "WATCHDOG"), ==, 0);
+    g_assert_cmpuint(rd(qts, 0, VCPU_STALL_REG_CURRENT_CNT), >, 0);
+
+    /* An acknowledge without a reload: the line falls, the host acts. */
+    wr(qts, 0, VCPU_STALL_REG_LOAD_CNT, 1);
+    qtest_clock_step(qts, NS / 10);
+    g_assert_true(qtest_get_irq(qts, 0));
+    wr(qts, 0, VCPU_STALL_REG_STATUS, on | VCPU_STALL_STATUS_PENDING);
+    g_assert_false(qtest_get_irq(qts, 0));
+    g_assert_cmpuint(rd(qts, 0, VCPU_STALL_REG_STATUS), ==, ST_EXPIRED);
+    g_assert_cmpint(grace_left(qts, 0), ==, GRACE_MS * MS);
+    qtest_clock_step(qts, GRACE_MS * MS);
+    g_assert_cmpint(count_events(qts, "WATCHDOG"), ==, 1);
+    /* An acknowledge with nothing pending changes nothing. */
+    wr(qts, 0, VCPU_STALL_REG_STATUS, on | VCPU_STALL_STATUS_PENDING);
+    g_assert_false(qtest_get_irq(qts, 0));
+    g_assert_cmpuint(rd(qts, 0, VCPU_STALL_REG_STATUS), ==, ST_EXPIRED);
+
+    /* An acknowledge that disables: both end at once. */
+    wr(qts, 0, VCPU_STALL_REG_LOAD_CNT, 1);
+    qtest_clock_step(qts, NS / 10);
+    wr(qts, 0, VCPU_STALL_REG_STATUS, VCPU_STALL_STATUS_PENDING);
+    g_assert_false(qtest_get_irq(qts, 0));
+    g_assert_cmpuint(rd(qts, 0, VCPU_STALL_REG_STATUS), ==, 0);
+
+    /* A disable ends a report the reload left pending. */
+    expire(qts, 1);
+    wr(qts, 1, VCPU_STALL_REG_LOAD_CNT, 100);
+    g_assert_true(qtest_get_irq(qts, 1));
+    wr(qts, 1, VCPU_STALL_REG_STATUS, 0);
+    g_assert_false(qtest_get_irq(qts, 1));
+    g_assert_cmpuint(rd(qts, 1, VCPU_STALL_REG_STATUS), ==, 0);
+
+    /* So does a reset (past VCPU_STALL's rate limit). */
+    qtest_clock_step(qts, NS);
+    expire(qts, 1);
+    wr(qts, 1, VCPU_STALL_REG_LOAD_CNT, 100);
+    qtest_qmp_assert_success(qts, "{'execute': 'system_reset'}");
+    qtest_qmp_eventwait(qts, "RESET");
+    for (int cpu = 0; cpu < NUM_CPUS; cpu++) {
+        g_assert_cmpuint(rd(qts, cpu, VCPU_STALL_REG_STATUS), ==, 0);
+        g_assert_false(qtest_get_irq(qts, cpu));
+    }
     qtest_quit(qts);
 }
 
@@ -692,13 +773,13 @@ static void test_exact_count(void)
             default:
                 wr(qts, 1, VCPU_STALL_REG_CLOCK_FREQ_HZ, 0);     /* ignored */
                 wr(qts, 1, VCPU_STALL_REG_STATUS,
-                   0xfffffffe | VCPU_STALL_STATUS_ENABLED);
+                   0xfffffff0 | VCPU_STALL_STATUS_ENABLED);
                 break;
             }
         }
         g_assert_cmpuint(rd(qts, 1, VCPU_STALL_REG_CLOCK_FREQ_HZ), ==, 10);
         g_assert_cmpuint(rd(qts, 1, VCPU_STALL_REG_STATUS), ==,
-                         VCPU_STALL_STATUS_ENABLED | VCPU_STALL_STATUS_EXPIRED);
+                         ST_STALLED);
         qobject_unref(qtest_qmp_eventwait_ref(qts, "VCPU_STALL"));
         wr(qts, 1, VCPU_STALL_REG_STATUS, 0);
         qtest_clock_step(qts, NS);
@@ -756,7 +837,11 @@ static void test_one_action(void)
     g_assert_cmpint(grace_left(qts, 0), ==, -1);
     g_assert_cmpint(grace_left(qts, 1), ==, -1);
 
-    /* 100 ms apart: the first grace end acts for both. */
+    /* 100 ms apart (both reports taken): the first grace end acts for both. */
+    for (int cpu = 0; cpu < NUM_CPUS; cpu++) {
+        wr(qts, cpu, VCPU_STALL_REG_STATUS,
+           VCPU_STALL_STATUS_ENABLED | VCPU_STALL_STATUS_PENDING);
+    }
     wr(qts, 0, VCPU_STALL_REG_LOAD_CNT, 1);
     qtest_clock_step(qts, NS / 20);
     wr(qts, 1, VCPU_STALL_REG_LOAD_CNT, 1);
@@ -814,13 +899,15 @@ static void test_pause_cont(void)
     qobject_unref(r);
     for (int cpu = 0; cpu < NUM_CPUS; cpu++) {
         g_assert_cmpuint(rd(qts, cpu, VCPU_STALL_REG_STATUS), ==,
-                         VCPU_STALL_STATUS_ENABLED | VCPU_STALL_STATUS_EXPIRED);
+                         ST_STALLED);
         g_assert_cmpuint(rd(qts, cpu, VCPU_STALL_REG_CURRENT_CNT), ==, 0);
         g_assert_true(qtest_get_irq(qts, cpu));
         g_assert_cmpint(grace_left(qts, cpu), ==, -1);
     }
     /* The guest recovers: a reload counts again, a new stall acts again. */
     wr(qts, 0, VCPU_STALL_REG_LOAD_CNT, 10);
+    wr(qts, 0, VCPU_STALL_REG_STATUS,
+       VCPU_STALL_STATUS_ENABLED | VCPU_STALL_STATUS_PENDING);
     g_assert_false(qtest_get_irq(qts, 0));
     qtest_clock_step(qts, NS / 2);
     g_assert_cmpuint(rd(qts, 0, VCPU_STALL_REG_CURRENT_CNT), ==, 5);
@@ -880,7 +967,7 @@ static void test_migration_grace(void)
     dst = migrate_from_file(file, NULL, "completed");
     unlink(file);
     g_assert_cmpuint(rd(dst, 1, VCPU_STALL_REG_STATUS), ==,
-                     VCPU_STALL_STATUS_ENABLED | VCPU_STALL_STATUS_EXPIRED);
+                     ST_STALLED);
     g_assert_cmpint(grace_left(dst, 1), ==, GRACE_MS * MS - 220 * MS);
     g_assert_cmpuint(rd(dst, 0, VCPU_STALL_REG_CURRENT_CNT), ==, 98);
     qtest_qmp_assert_success(dst, "{'execute': 'cont'}");
@@ -1137,6 +1224,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vcpu-stall-detector/registers", test_registers);
     qtest_add_func("/vcpu-stall-detector/expiry", test_expiry);
     qtest_add_func("/vcpu-stall-detector/clear", test_clear);
+    qtest_add_func("/vcpu-stall-detector/pending", test_pending);
     qtest_add_func("/vcpu-stall-detector/isolation", test_isolation);
     qtest_add_func("/vcpu-stall-detector/stray", test_stray);
     qtest_add_func("/vcpu-stall-detector/qom-status", test_qom_status);

@@ -39,6 +39,7 @@ typedef struct VCPUStallBank {
 
     bool enabled;
     bool expired;           /* count reached zero, not reloaded since */
+    bool pending;           /* a stall report is pending: the line is high */
     uint32_t load_val;      /* last value written to LOAD_CNT */
     uint32_t freq_hz;       /* CLOCK_FREQ_HZ, never 0 */
     uint32_t base_count;    /* count at base_ns */
