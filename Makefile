@@ -18,11 +18,19 @@ all: qemu guest
 setup:
 	@scripts/setup-host.sh
 
+# QEMU from one device source for two Debian suites, each version found at
+# run time: the newest (sid; every VM suite) and Debian stable's (trixie;
+# the qtests and a detector smoke run, platform arm64-dt-qemu-stable).
+QEMU_NEWEST := sid
+QEMU_STABLE := trixie
+
 qemu: setup
 	@mkdir -p $(BUILD)
-	@q=$$(scripts/build-qemu.sh) && \
+	@for v in qemu:$(QEMU_NEWEST) qemu-stable:$(QEMU_STABLE); do \
+		q=$$(VSD_QSUITE=$${v#*:} scripts/build-qemu.sh) && \
 		printf 'VSD_QEMU=%s\nVSD_QTEST=%s\n' "$$q/qemu-system-aarch64" \
-		"$$q/vcpu-stall-detector-test" > $(BUILD)/qemu.env
+			"$$q/vcpu-stall-detector-test" > $(BUILD)/$${v%%:*}.env || exit 1; \
+	done
 
 guest: setup
 	@scripts/build-guest.sh
@@ -38,9 +46,10 @@ guest-rt: guest
 # benchmarks' smoke run on Debian's kernel, and on the debug kernel the
 # suites that drive the driver's locking and lifetimes and the pseudo-NMI
 # tests, failing on any splat; on Debian's PREEMPT_RT kernel the stress
-# loops and the real-time cases.  tests/run runs them side by side.
+# loops and the real-time cases; on Debian stable's QEMU the qtests and the
+# detector suite.  tests/run runs them side by side.
 check: all guest-debug guest-rt
-	@tests/run static vm debug-quick rt
+	@tests/run static vm debug-quick rt qemu-stable
 
 check-static: all
 	@tests/run static

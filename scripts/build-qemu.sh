@@ -45,11 +45,19 @@ while read -r f; do
 done <"$stage/.list"
 for p in "$overlay"/patches/*.patch; do
 	[ -e "$p" ] || continue
-	patch -s -p1 -d "$stage" --no-backup-if-mismatch <"$p" ||
+	patch -s -F0 -p1 -d "$stage" --no-backup-if-mismatch <"$p" ||
 		die "${p##*/} does not apply to ${src##*/}"
 done
 (cd "$overlay/files" && find . -type f -printf '%P\n') >>"$stage/.list"
 cp -a "$overlay/files/." "$stage/"
+# Backports: what an older QEMU needs of the series (written for the newest),
+# after it, for this source's major.minor only.
+qver=$(cut -d. -f1,2 "$src/VERSION")
+for p in "$overlay/backports/$qver"/*.patch; do
+	[ -e "$p" ] || continue
+	patch -s -F0 -p1 -d "$stage" --no-backup-if-mismatch <"$p" ||
+		die "${p##*/} does not apply to ${src##*/}"
+done
 mkdir -p "$stage/include/standard-headers/misc"
 cp "$uapi" "$stage/include/standard-headers/misc/"
 echo include/standard-headers/misc/vcpu_stall_detector.h >>"$stage/.list"
@@ -88,6 +96,11 @@ fi
 log "building QEMU (a cold build takes several minutes)"
 ninja -C "$build" qemu-system-aarch64 "tests/qtest/$qtest" >"$tree/build.log" 2>&1 ||
 	{ grep -E -A5 'error|FAILED' "$tree/build.log" | head -n 60 >&2; die "QEMU build failed"; }
+# QEMU builds with --disable-werror (Debian's source warns with newer
+# compilers); what we add must not warn, on any version.
+if grep -E '(vcpu_stall|vcpu-stall)[^ ]*: warning:' "$tree/build.log" >&2; then
+	die "the device's sources warn on ${src##*/}"
+fi
 
 mkdir -p "$out.tmp"
 cp "$build/qemu-system-aarch64" "$build/tests/qtest/$qtest" "$out.tmp/"

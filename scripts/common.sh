@@ -10,7 +10,7 @@ VSD_MIRROR=${VSD_MIRROR:-http://deb.debian.org/debian}
 VSD_KSUITE=${VSD_KSUITE:-bookworm-backports}
 VSD_KSERIES=${VSD_KSERIES:-6.12}
 # The QEMU source package suite.
-VSD_QSUITE=${VSD_QSUITE:-trixie}
+VSD_QSUITE=${VSD_QSUITE:-sid}
 export VSD_ROOT VSD_CACHE
 
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }

@@ -27,7 +27,7 @@ size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 	# The DT this VM gets (QEMU writes it and exits), with timeout-sec 0:
 	# below the binding's minimum.  The driver probes all the same.
 	"$VM_RUN" "${vm[@]}" -q -machine -q "dumpdtb=$dtb" -- true >/dev/null 2>&1 || true
-	fdtput -t u "$dtb" /vmwdt@90c0000 timeout-sec 0
+	fdtput -t u "$dtb" /vmwdt@b000000 timeout-sec 0
 	run "$VM_RUN" "${vm[@]}" -q -dtb -q "$dtb" -- "
 		$LOAD || exit 1; $BANKS
 		dmesg | grep -o 'timeout-sec .*'"

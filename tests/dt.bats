@@ -25,7 +25,7 @@ validate() {
 	cpp -P -nostdinc -undef -x assembler-with-cpp "$VSD_ROOT/dts/example.dts" |
 		dtc -q -I dts -O dtb -o "$BATS_TEST_TMPDIR/ex.dtb" -
 	run validate "$BATS_TEST_TMPDIR/ex.dtb"
-	assert_output --partial "vmwdt@90c0000: matched on schema(s)"
+	assert_output --partial "vmwdt@b000000: matched on schema(s)"
 	refute_output --partial "From schema"
 }
 
@@ -38,13 +38,13 @@ validate() {
 }
 
 @test "dt: the DT QEMU generates (-machine dumpdtb) validates" {
-	. "$VSD_ROOT/build/qemu.env"
+	. "$PLATFORM_QEMU_ENV"
 	run "$VSD_QEMU" -machine "virt,gic-version=3,vcpu-stall-detector=on,dumpdtb=$BATS_TEST_TMPDIR/virt.dtb" \
 		-cpu cortex-a72 -smp 4 -nodefaults -display none \
 		-global vcpu-stall-detector.timeout-sec=5
 	assert_success
 	run validate "$BATS_TEST_TMPDIR/virt.dtb"
-	assert_output --partial "vmwdt@90c0000: matched on schema(s)"
+	assert_output --partial "vmwdt@b000000: matched on schema(s)"
 	refute_output --partial "From schema"
 	run dtc -q -I dtb -O dts "$BATS_TEST_TMPDIR/virt.dtb"
 	assert_output --partial 'compatible = "qemu,vcpu-stall-detector";'
@@ -52,11 +52,11 @@ validate() {
 	assert_output --partial 'clock-frequency = <0x0a>;'
 	# PPI 15, level high (what KVM enforces); reg covers the 4 banks in one page.
 	assert_output --partial 'interrupts = <0x01 0x0f 0x04>;'
-	assert_output --partial 'reg = <0x00 0x90c0000 0x00 0x1000>;'
+	assert_output --partial 'reg = <0x00 0xb000000 0x00 0x1000>;'
 }
 
 @test "dt: without vcpu-stall-detector=on there is no node" {
-	. "$VSD_ROOT/build/qemu.env"
+	. "$PLATFORM_QEMU_ENV"
 	"$VSD_QEMU" -machine "virt,gic-version=3,dumpdtb=$BATS_TEST_TMPDIR/plain.dtb" \
 		-cpu cortex-a72 -nodefaults -display none
 	run dtc -q -I dtb -O dts "$BATS_TEST_TMPDIR/plain.dtb"

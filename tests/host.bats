@@ -10,7 +10,7 @@ teardown() { vm_teardown; }
 
 # qemu_clock [QEMU args...]: the clock a device in a stopped VM reports.
 qemu_clock() {
-	. "$VSD_ROOT/build/qemu.env"
+	. "$PLATFORM_QEMU_ENV"
 	"$VSD_QEMU" -machine virt,gic-version=3,vcpu-stall-detector=on \
 		-cpu cortex-a72 -smp 2 -nodefaults -display none -S \
 		-qmp "unix:$BATS_TEST_TMPDIR/c.sock,server=on,wait=off" "$@" &
@@ -32,7 +32,7 @@ qemu_clock() {
 }
 
 @test "clock: guest-time with shared vCPU threads fails, naming clock=virtual" {
-	. "$VSD_ROOT/build/qemu.env"
+	. "$PLATFORM_QEMU_ENV"
 	run "$VSD_QEMU" -machine virt,vcpu-stall-detector=on -cpu cortex-a72 -smp 2 \
 		-accel tcg,thread=single -nodefaults -display none -S \
 		-global vcpu-stall-detector.clock=guest-time

@@ -11,7 +11,6 @@ load lib/common
 
 teardown() { vm_teardown; }
 
-DEV=/sys/bus/platform/drivers/vcpu_stall_detector/90c0000.vmwdt
 MIGRATE=$VSD_ROOT/tools/migrate/vsd-migrate
 QGA_START=$VSD_ROOT/tests/guest/qga-start
 BANKS='{"path": "/machine/stall-detector", "property": "banks"}'

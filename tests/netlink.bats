@@ -92,7 +92,7 @@ teardown_file() { session_end; }
 		python3 -c \"$YNL_NTF_UNTIL\" stall-ntf 120 > /tmp/ntf &
 		# Python under TCG takes seconds to start: wait for the membership.
 		wait_nl \$! 16 'the events subscriber' || exit 1
-		echo notify > /sys/bus/platform/drivers/vcpu_stall_detector/90c0000.vmwdt/stall_action
+		echo notify > $DEV/stall_action
 		echo 0 > /sys/devices/system/cpu/cpu1/online
 		echo 1 > /sys/devices/system/cpu/cpu1/online
 		echo '1 $(((TIMEOUT + 1) * 1000))' > /sys/module/vsd_test/parameters/stall

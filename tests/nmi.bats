@@ -11,8 +11,6 @@ load lib/common
 
 teardown() { vm_teardown; }
 
-DEV=/sys/bus/platform/drivers/vcpu_stall_detector/90c0000.vmwdt
-
 setup_file() { require_platform arm64-dt-debug "the kernel that exports the per-CPU NMI API" guest-debug; }
 
 # hard_lockup [vm-run args]: interrupts off on CPU 1 for 120 s, action

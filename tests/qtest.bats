@@ -5,7 +5,7 @@
 load lib/common
 
 setup() {
-	. "$VSD_ROOT/build/qemu.env"
+	. "$PLATFORM_QEMU_ENV"
 	export QTEST_QEMU_BINARY=$VSD_QEMU
 }
 

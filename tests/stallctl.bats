@@ -31,7 +31,7 @@ setup_file() {
 
 SRC=$VSD_ROOT/tools/stallctl
 HEADER=$VSD_ROOT/uapi/linux/vcpu_stall_detector.h
-SYSPATH=/sys/devices/platform/90c0000.vmwdt
+SYSPATH=$DEV_SYSPATH
 NO_MODULE='stallctl: the vcpu_stall_detector module is not loaded'
 NO_DEVICE='no platform device is compatible with "qemu,vcpu-stall-detector"'
 
@@ -317,7 +317,7 @@ Try 'stallctl --help' for more information." resume now
 		$(rc "$SC" status)
 		$(rc "$SC" config --timeout 5)
 		modprobe vcpu_stall_detector || exit 1
-		echo 90c0000.vmwdt > /sys/bus/platform/drivers/vcpu_stall_detector/unbind || exit 1
+		echo $DEV_NAME > /sys/bus/platform/drivers/vcpu_stall_detector/unbind || exit 1
 		$(rc "$SC" status)
 		$(rc "$SC" config)"
 	assert_success

@@ -14,7 +14,7 @@ teardown() { vm_teardown; }
 teardown_file() { session_end; }
 
 UDEV_VM=("${STD_VM[@]}" -f "$VSD_ROOT/tools/udev")
-SYSPATH=/sys/devices/platform/90c0000.vmwdt
+SYSPATH=$DEV_SYSPATH
 
 # udevd kills a rule's program after this many seconds; the stall hook
 # takes HOOK_SECS, longer.

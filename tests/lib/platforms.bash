@@ -11,6 +11,9 @@
 #                   exported): any kernel splat fails the test
 #   arm64-dt-rt     Debian's PREEMPT_RT arm64 kernel (rt-arm64, the test
 #                   guest's series): any kernel splat fails the test
+#   arm64-dt-qemu-stable  as arm64-dt, on the QEMU of Debian stable
+#                   (trixie) instead of the newest (sid): build/qemu.env
+#                   is the newest, build/qemu-stable.env the stable one
 #
 # platform_load NAME (VSD_ROOT set): sets
 #   PLATFORM_GUEST_ENV  the guest's env file (kernel, initramfs, rootfs)
@@ -24,7 +27,7 @@
 #   PLATFORM_TIME_SCALE   what the host's waits multiply their deadlines by
 #                       (a deadline only bounds a wait for a condition: a
 #                       slower kernel ends it no sooner when all is well)
-PLATFORMS=(arm64-dt arm64-dt-debug arm64-dt-rt)
+PLATFORMS=(arm64-dt arm64-dt-debug arm64-dt-rt arm64-dt-qemu-stable)
 
 platform_load() {
 	PLATFORM_QEMU_ENV=$VSD_ROOT/build/qemu.env
@@ -54,6 +57,11 @@ platform_load() {
 	arm64-dt-rt)
 		PLATFORM_GUEST_ENV=$VSD_ROOT/build/guest-rt.env
 		PLATFORM_SPLAT_CHECK=1
+		;;
+	arm64-dt-qemu-stable)
+		PLATFORM_GUEST_ENV=$VSD_ROOT/build/guest.env
+		PLATFORM_QEMU_ENV=$VSD_ROOT/build/qemu-stable.env
+		PLATFORM_SPLAT_CHECK=0
 		;;
 	*)
 		echo "unknown platform '$1' (known: ${PLATFORMS[*]})" >&2

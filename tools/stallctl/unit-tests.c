@@ -612,13 +612,13 @@ static void test_config_output(void)
 	char *s = NULL;
 
 	if (!output_init(&o, &config_columns, NULL, 0, &table, stdout)) {
-		if (!output_add_config(&o, &c, "/sys/devices/platform/90c0000.vmwdt"))
+		if (!output_add_config(&o, &c, "/sys/devices/platform/b000000.vmwdt"))
 			s = render(&o);
 		output_free(&o);
 	}
 	CHECK_STR(s,
 		  "TIMEOUT CLOCK ACTION    DEVICE\n"
-		  "      8    10 backtrace /sys/devices/platform/90c0000.vmwdt\n");
+		  "      8    10 backtrace /sys/devices/platform/b000000.vmwdt\n");
 	free(s);
 
 	/* An action this tool does not know, no device. */

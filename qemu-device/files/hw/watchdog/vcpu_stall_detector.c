@@ -871,7 +871,7 @@ static const Property vsd_properties[] = {
                        VCPU_STALL_CLOCK_AUTO, vsd_prop_clock, VcpuStallClock),
 };
 
-static void vsd_class_init(ObjectClass *klass, void *data)
+static void vsd_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     ResettableClass *rc = RESETTABLE_CLASS(klass);

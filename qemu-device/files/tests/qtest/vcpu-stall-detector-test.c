@@ -19,7 +19,7 @@
 #include "qobject/qlist.h"
 #include "standard-headers/misc/vcpu_stall_detector.h"
 
-#define VSD_BASE        0x090c0000ULL   /* hw/arm/virt.c VIRT_VCPU_STALL */
+#define VSD_BASE        0x0b000000ULL   /* hw/arm/virt.c VIRT_VCPU_STALL */
 #define VSD_WINDOW      0x1000
 #define VSD_PATH        "/machine/stall-detector"
 #define NUM_CPUS        2
@@ -37,8 +37,9 @@ static QTestState *vsd_start(const char *extra)
 {
     QTestState *qts;
 
+    /* cortex-a57: under -accel qtest 10.1+ offers no TCG-only model. */
     qts = qtest_initf("-machine virt,gic-version=3,vcpu-stall-detector=on "
-                      "-cpu cortex-a72 -smp %d -nic none -action watchdog=none "
+                      "-cpu cortex-a57 -smp %d -nic none -action watchdog=none "
                       "-global vcpu-stall-detector.grace-ms=%d "
                       "-d guest_errors -D %s %s",
                       NUM_CPUS, GRACE_MS, log_path, extra ? extra : "");
