@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 BUILD := build
 
-.PHONY: all setup qemu guest guest-debug guest-rt check check-static check-vm check-debug bench demo clean
+.PHONY: all setup qemu firmware guest guest-debug guest-rt check check-static check-vm check-debug bench demo clean
 
 # The debug kernel's series: 6.12 (bookworm-backports, as the test guest)
 # or the newest in sid (KERNEL=7.x).
@@ -13,7 +13,7 @@ DEBUG_SUITE_6.12 := bookworm-backports
 DEBUG_SUITE_7.x := sid
 DEBUG_SUITE = $(or $(DEBUG_SUITE_$(KERNEL)),$(error KERNEL must be 6.12 or 7.x))
 
-all: qemu guest
+all: qemu guest firmware
 
 setup:
 	@scripts/setup-host.sh
@@ -32,6 +32,10 @@ qemu: setup
 			"$$q/vcpu-stall-detector-test" > $(BUILD)/$${v%%:*}.env || exit 1; \
 	done
 
+# Debian's edk2 for the ACPI platform (arm64-acpi).
+firmware: setup
+	@scripts/fetch-firmware.sh
+
 guest: setup
 	@scripts/build-guest.sh
 
@@ -47,9 +51,10 @@ guest-rt: guest
 # suites that drive the driver's locking and lifetimes and the pseudo-NMI
 # tests, failing on any splat; on Debian's PREEMPT_RT kernel the stress
 # loops and the real-time cases; on Debian stable's QEMU the qtests and the
-# detector suite.  tests/run runs them side by side.
+# detector suite; booted through UEFI with ACPI, the detector, control-plane
+# and pause suites and the ACPI description.  tests/run runs them side by side.
 check: all guest-debug guest-rt
-	@tests/run static vm debug-quick rt qemu-stable
+	@tests/run static vm debug-quick rt qemu-stable acpi
 
 check-static: all
 	@tests/run static

@@ -38,6 +38,8 @@ pkgs=(
 	# tests and tooling
 	bats bats-assert bats-support jq socat shellcheck sparse strace groff-base
 	libnl-genl-3-dev libudev-dev libsmartcols-dev libjson-c-dev
+	# ACPI: iasl disassembles the guest's DSDT (acpi.bats)
+	acpica-tools
 	# benchmarks (make bench): plots
 	gnuplot-nox
 	# python checks

@@ -111,10 +111,10 @@ build_clean() {
 	src=$("$VSD_ROOT/scripts/fetch-qemu.sh")
 	# From files/, so paths are as in QEMU's tree (tests/ has its own rules).
 	cd "$VSD_ROOT/qemu-device/files"
-	run perl "$src/scripts/checkpatch.pl" --no-tree --terse -f \
-		hw/watchdog/vcpu_stall_detector.c \
-		include/hw/watchdog/vcpu_stall_detector.h \
-		tests/qtest/vcpu-stall-detector-test.c
+	local files
+	mapfile -t files < <(find . -name '*.[ch]' -printf '%P\n' | sort)
+	[ ${#files[@]} -ge 4 ]
+	run perl "$src/scripts/checkpatch.pl" --no-tree --terse -f "${files[@]}"
 	assert_success
 	cd ..
 	for p in patches/*.patch; do

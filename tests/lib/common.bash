@@ -36,9 +36,8 @@ VIRT_ARGS=("${DEV_ARGS[@]}" -q -global -q vcpu-stall-detector.clock=virtual)
 # the host pauses the VM (the next case then boots a fresh one).
 LONG_GRACE=(-q -global -q vcpu-stall-detector.grace-ms=10000)
 STD_VM=(--smp 4 "${VIRT_ARGS[@]}" "${LONG_GRACE[@]}" -q -action -q watchdog=pause)
-# The device's platform name follows from its window (VSD_BASE in the qtest,
-# VIRT_VCPU_STALL in the virt patch).
-DEV_NAME=b000000.vmwdt
+# The device's platform device, named by the firmware that describes it.
+DEV_NAME=$PLATFORM_DEV_NAME
 DEV=/sys/bus/platform/drivers/vcpu_stall_detector/$DEV_NAME
 DEV_SYSPATH=/sys/devices/platform/$DEV_NAME
 

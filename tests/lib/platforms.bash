@@ -14,10 +14,18 @@
 #   arm64-dt-qemu-stable  as arm64-dt, on the QEMU of Debian stable
 #                   (trixie) instead of the newest (sid): build/qemu.env
 #                   is the newest, build/qemu-stable.env the stable one
+#   arm64-acpi      Debian's arm64 kernel booted through UEFI (Debian's
+#                   edk2, qemu-efi-aarch64) with QEMU's ACPI tables: edk2
+#                   hands the kernel ACPI and no DT, and the device is the
+#                   DSDT's PRP0001 device
 #
 # platform_load NAME (VSD_ROOT set): sets
 #   PLATFORM_GUEST_ENV  the guest's env file (kernel, initramfs, rootfs)
 #   PLATFORM_QEMU_ENV   the QEMU build's env file (VSD_QEMU, VSD_QTEST)
+#   PLATFORM_FIRMWARE_ENV  the firmware's env file (VSD_FIRMWARE, QEMU's
+#                       -bios), or empty: QEMU boots the kernel itself
+#                       and hands it the DT
+#   PLATFORM_DEV_NAME   the device's platform device name in the guest
 #   PLATFORM_MACHINE    QEMU's -machine value, the device's switch last
 #   PLATFORM_CPU        QEMU's -cpu
 #   PLATFORM_CONSOLE    the guest kernel's console= device
@@ -27,10 +35,14 @@
 #   PLATFORM_TIME_SCALE   what the host's waits multiply their deadlines by
 #                       (a deadline only bounds a wait for a condition: a
 #                       slower kernel ends it no sooner when all is well)
-PLATFORMS=(arm64-dt arm64-dt-debug arm64-dt-rt arm64-dt-qemu-stable)
+PLATFORMS=(arm64-dt arm64-dt-debug arm64-dt-rt arm64-dt-qemu-stable arm64-acpi)
 
 platform_load() {
 	PLATFORM_QEMU_ENV=$VSD_ROOT/build/qemu.env
+	PLATFORM_FIRMWARE_ENV=
+	# From the DT node's unit address: the device's window (VSD_BASE in
+	# the qtest, VIRT_VCPU_STALL in the virt patch).
+	PLATFORM_DEV_NAME=b000000.vmwdt
 	PLATFORM_MACHINE=virt,gic-version=3,vcpu-stall-detector=
 	PLATFORM_CPU=cortex-a72
 	PLATFORM_CONSOLE=ttyAMA0
@@ -61,6 +73,14 @@ platform_load() {
 	arm64-dt-qemu-stable)
 		PLATFORM_GUEST_ENV=$VSD_ROOT/build/guest.env
 		PLATFORM_QEMU_ENV=$VSD_ROOT/build/qemu-stable.env
+		PLATFORM_SPLAT_CHECK=0
+		;;
+	arm64-acpi)
+		PLATFORM_GUEST_ENV=$VSD_ROOT/build/guest.env
+		PLATFORM_FIRMWARE_ENV=$VSD_ROOT/build/firmware.env
+		PLATFORM_MACHINE=virt,gic-version=3,acpi=on,vcpu-stall-detector=
+		# The ACPI device's name: its _HID and instance.
+		PLATFORM_DEV_NAME=PRP0001:00
 		PLATFORM_SPLAT_CHECK=0
 		;;
 	*)

@@ -13,7 +13,8 @@
  * widths, a read-only register, banks past the last CPU); all naturally
  * aligned, as the CPU faults unaligned device accesses before they reach
  * the device.  Reading .../banks dumps every bank of the device, found
- * through its DT node whether or not the driver is bound.
+ * by its compatible (DT, or ACPI's PRP0001) whether or not the driver is
+ * bound.
  */
 
 #include <linux/cpumask.h>
@@ -21,8 +22,8 @@
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
-#include <linux/of.h>
-#include <linux/of_address.h>
+#include <linux/platform_device.h>
+#include <linux/property.h>
 #include <linux/string.h>
 
 #include <misc/vcpu_stall_detector.h>
@@ -227,22 +228,30 @@ static int banks_get(char *buf, const struct kernel_param *kp)
 static const struct kernel_param_ops banks_ops = { .get = banks_get };
 module_param_cb(banks, &banks_ops, NULL, 0444);
 
+/* The device as DT or ACPI (a PRP0001 device's _DSD) describes it. */
+static int vsd_test_match(struct device *dev, const void *data)
+{
+	return device_is_compatible(dev, data);
+}
+
 static int __init vsd_test_init(void)
 {
-	struct device_node *np;
-	struct resource res;
-	int ret;
+	struct resource *res;
+	struct device *dev;
 
-	np = of_find_compatible_node(NULL, NULL, "qemu,vcpu-stall-detector");
-	if (!np)
+	dev = bus_find_device(&platform_bus_type, NULL,
+			      "qemu,vcpu-stall-detector", vsd_test_match);
+	if (!dev)
 		return -ENODEV;
-	ret = of_address_to_resource(np, 0, &res);
-	of_node_put(np);
-	if (ret)
-		return ret;
-	/* No request_mem_region(): the driver may own the region. */
-	window = resource_size(&res);
-	base = ioremap(res.start, window);
+	res = platform_get_resource(to_platform_device(dev), IORESOURCE_MEM, 0);
+	if (res) {
+		/* No request_mem_region(): the driver may own the region. */
+		window = resource_size(res);
+		base = ioremap(res->start, window);
+	}
+	put_device(dev);
+	if (!res)
+		return -ENODEV;
 	return base ? 0 : -ENOMEM;
 }
 module_init(vsd_test_init);

@@ -76,4 +76,12 @@ struct VCPUStallDetectorState {
     VcpuStallClock clock;   /* auto until realize picks one */
 };
 
+/*
+ * Describe the device, mapped at @base with its stall interrupt at ACPI
+ * GSI @gsi, as a PRP0001 device in @scope of a board's DSDT (with
+ * CONFIG_ACPI only).
+ */
+void vcpu_stall_detector_build_aml(DeviceState *dev, Aml *scope, hwaddr base,
+                                   uint32_t gsi);
+
 #endif
