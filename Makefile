@@ -28,8 +28,8 @@ qemu: setup
 	@mkdir -p $(BUILD)
 	@for v in qemu:$(QEMU_NEWEST) qemu-stable:$(QEMU_STABLE); do \
 		q=$$(VSD_QSUITE=$${v#*:} scripts/build-qemu.sh) && \
-		printf 'VSD_QEMU=%s\nVSD_QTEST=%s\n' "$$q/qemu-system-aarch64" \
-			"$$q/vcpu-stall-detector-test" > $(BUILD)/$${v%%:*}.env || exit 1; \
+		printf 'VSD_QEMU=%s\nVSD_QTEST=%s\nVSD_QEMU_TREE=%s\n' "$$q/qemu-system-aarch64" \
+			"$$q/vcpu-stall-detector-test" "$$(cat $$q/tree)" > $(BUILD)/$${v%%:*}.env || exit 1; \
 	done
 
 # Debian's edk2 for the ACPI platform (arm64-acpi).

@@ -3,7 +3,7 @@
 # applied.  The binary is cached under a key made of the source version and
 # everything we add; the build tree is reused so a change in qemu-device/
 # recompiles only what it touches.  Prints the directory holding
-# qemu-system-aarch64 and the device's qtest.
+# qemu-system-aarch64, the device's qtest and "tree", the build tree's path.
 set -euo pipefail
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
@@ -104,6 +104,8 @@ fi
 
 mkdir -p "$out.tmp"
 cp "$build/qemu-system-aarch64" "$build/tests/qtest/$qtest" "$out.tmp/"
+# The build tree, for checks that reuse its compile commands.
+printf '%s\n' "$tree" >"$out.tmp/tree"
 rm -rf "$out"
 mv "$out.tmp" "$out"
 printf '%s\n' "$out"

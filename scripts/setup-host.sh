@@ -40,6 +40,8 @@ pkgs=(
 	libnl-genl-3-dev libudev-dev libsmartcols-dev libjson-c-dev
 	# ACPI: iasl disassembles the guest's DSDT (acpi.bats)
 	acpica-tools
+	# the device's QEMU spec (docs/specs rst) parses cleanly
+	python3-docutils
 	# benchmarks (make bench): plots
 	gnuplot-nox
 	# python checks

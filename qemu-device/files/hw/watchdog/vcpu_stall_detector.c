@@ -30,6 +30,7 @@
 #include "qapi/error.h"
 #include "qapi/util.h"
 #include "qapi/qapi-events-run-state.h"
+#include "qapi/qapi-visit-run-state.h"
 #include "qapi/visitor.h"
 #include "hw/core/cpu.h"
 #include "hw/irq.h"
@@ -58,7 +59,7 @@ static int64_t vsd_vnow(void)
     return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 }
 
-#ifndef _WIN32
+#ifdef CONFIG_PTHREAD_GETCPUCLOCKID
 /*
  * Find the clock of vCPU @b->index's thread.  Until the vCPU exists (a
  * later or hot-plugged vCPU, a board that creates us first) its guest time
@@ -86,7 +87,7 @@ static void vsd_attach_cpu(VCPUStallBank *b)
 /* The time base of a bank's count: its vCPU's CPU time, or virtual time. */
 static int64_t vsd_now(VCPUStallBank *b)
 {
-#ifndef _WIN32
+#ifdef CONFIG_PTHREAD_GETCPUCLOCKID
     struct timespec ts;
 
     if (b->s->guest_time) {
@@ -408,35 +409,25 @@ static const MemoryRegionOps vsd_ops = {
 static bool vsd_visit_bank(Visitor *v, const char *name, VCPUStallBank *b,
                            Error **errp)
 {
-    uint32_t cpu = b->index, count = vsd_count(b, vsd_now(b));
-    uint32_t load = b->load_val, freq = b->freq_hz;
-    bool enabled = b->enabled, expired = b->expired;
-    bool pending = b->pending;
-    uint64_t stalls = b->stalls, pets = b->pets;
-    bool grace = expired && timer_pending(b->timer);
-    int64_t grace_ns = 0;
-    bool ok;
+    VcpuStallBankStatus st = {
+        .cpu = b->index,
+        .enabled = b->enabled,
+        .expired = b->expired,
+        .pending = b->pending,
+        .count = vsd_count(b, vsd_now(b)),
+        .load = b->load_val,
+        .clock_frequency = b->freq_hz,
+        .stalls = b->stalls,
+        .pets = b->pets,
+        .has_grace_left_ns = b->expired && timer_pending(b->timer),
+    };
+    VcpuStallBankStatus *p = &st;
 
-    if (grace) {
-        grace_ns = MAX(timer_expire_time_ns(b->timer) - vsd_vnow(), 0);
+    if (st.has_grace_left_ns) {
+        st.grace_left_ns = MAX(timer_expire_time_ns(b->timer) - vsd_vnow(),
+                               0);
     }
-    if (!visit_start_struct(v, name, NULL, 0, errp)) {
-        return false;
-    }
-    ok = visit_type_uint32(v, "cpu", &cpu, errp) &&
-         visit_type_bool(v, "enabled", &enabled, errp) &&
-         visit_type_bool(v, "expired", &expired, errp) &&
-         visit_type_bool(v, "pending", &pending, errp) &&
-         visit_type_uint32(v, "count", &count, errp) &&
-         visit_type_uint32(v, "load", &load, errp) &&
-         visit_type_uint32(v, "clock-frequency", &freq, errp) &&
-         visit_type_uint64(v, "stalls", &stalls, errp) &&
-         visit_type_uint64(v, "pets", &pets, errp) &&
-         (!visit_optional(v, "grace-left-ns", &grace) ||
-          visit_type_int64(v, "grace-left-ns", &grace_ns, errp)) &&
-         visit_check_struct(v, errp);
-    visit_end_struct(v, NULL);
-    return ok;
+    return visit_type_VcpuStallBankStatus(v, name, &p, errp);
 }
 
 static void vsd_get_bank(Object *obj, Visitor *v, const char *name,
@@ -503,6 +494,13 @@ static bool vsd_vcpus_have_threads(void)
     return true;                    /* KVM, HVF, WHPX, NVMM */
 }
 
+/* Whether the host has per-thread CPU-time clocks (a meson check). */
+#ifdef CONFIG_PTHREAD_GETCPUCLOCKID
+#define VSD_HOST_CPU_CLOCKS true
+#else
+#define VSD_HOST_CPU_CLOCKS false
+#endif
+
 /* Resolve clock=auto; refuse guest-time where it cannot be honoured. */
 static bool vsd_resolve_clock(VCPUStallDetectorState *s, Error **errp)
 {
@@ -510,10 +508,16 @@ static bool vsd_resolve_clock(VCPUStallDetectorState *s, Error **errp)
 
     switch (s->clock) {
     case VCPU_STALL_CLOCK_AUTO:
-        s->clock = threads ? VCPU_STALL_CLOCK_GUEST_TIME
-                           : VCPU_STALL_CLOCK_VIRTUAL;
+        s->clock = threads && VSD_HOST_CPU_CLOCKS ?
+                   VCPU_STALL_CLOCK_GUEST_TIME : VCPU_STALL_CLOCK_VIRTUAL;
         break;
     case VCPU_STALL_CLOCK_GUEST_TIME:
+        if (!VSD_HOST_CPU_CLOCKS) {
+            error_setg(errp, "clock=guest-time needs per-thread CPU-time "
+                       "clocks, which this host does not have");
+            error_append_hint(errp, "Use clock=virtual on this host.\n");
+            return false;
+        }
         if (!threads) {
             error_setg(errp, "clock=guest-time needs a thread per vCPU "
                        "(-accel tcg,thread=multi or KVM)");
@@ -525,12 +529,6 @@ static bool vsd_resolve_clock(VCPUStallDetectorState *s, Error **errp)
     default:
         break;
     }
-#ifdef _WIN32
-    if (s->clock == VCPU_STALL_CLOCK_GUEST_TIME) {
-        error_setg(errp, "clock=guest-time is not supported on this host");
-        return false;
-    }
-#endif
     s->guest_time = s->clock == VCPU_STALL_CLOCK_GUEST_TIME;
     return true;
 }
@@ -583,7 +581,7 @@ static void vsd_realize(DeviceState *dev, Error **errp)
         b->freq_hz = s->clock_freq_hz;
         b->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, vsd_timer_cb, b);
         sysbus_init_irq(sbd, &b->irq);
-        object_property_add(OBJECT(dev), prop, "VCPUStallBank",
+        object_property_add(OBJECT(dev), prop, "VcpuStallBankStatus",
                             vsd_get_bank, NULL, NULL, b);
     }
 }
@@ -883,7 +881,7 @@ static void vsd_class_init(ObjectClass *klass, const void *data)
     dc->hotpluggable = false;
     rc->phases.hold = vsd_reset_hold;
     device_class_set_props(dc, vsd_properties);
-    object_class_property_add(klass, "banks", "VCPUStallBankList",
+    object_class_property_add(klass, "banks", "VcpuStallBankStatusList",
                               vsd_get_banks, NULL, NULL, NULL);
     object_class_property_set_description(klass, "banks",
                                           "Status of every vCPU's bank");

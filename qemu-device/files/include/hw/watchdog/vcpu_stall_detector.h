@@ -45,7 +45,7 @@ typedef struct VCPUStallBank {
     uint32_t base_count;    /* count at base_ns */
     uint32_t frac;          /* part of a tick elapsed at base_ns, in 1e-9 */
     int64_t base_ns;        /* vsd_now() when base_count was set */
-#ifndef _WIN32
+#ifdef CONFIG_PTHREAD_GETCPUCLOCKID
     clockid_t cpu_clock;    /* the vCPU thread's CPU-time clock */
 #endif
     bool has_cpu_clock;     /* guest time: cpu_clock is the vCPU's */
