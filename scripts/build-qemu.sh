@@ -20,12 +20,7 @@ if [ -x "$out/qemu-system-aarch64" ] && [ -x "$out/$qtest" ]; then
 fi
 
 tree=$VSD_CACHE/qemu/tree-${src##*/src-}
-if [ ! -e "$tree/.copied" ]; then
-	log "copying $src to $tree"
-	rm -rf "$tree"
-	cp -a "$src" "$tree"
-	touch "$tree/.copied"
-fi
+qemu_tree_copy "$src" "$tree"
 
 # Build the wanted version of every file we add or change in a staging
 # directory, then copy only files whose content differs, so that mtimes of
@@ -85,13 +80,7 @@ if [ ! -e "$build/build.ninja" ]; then
 	log "configuring QEMU"
 	rm -rf "$build"
 	mkdir -p "$build"
-	(cd "$build" && ../configure --target-list=aarch64-softmmu \
-		--python=/usr/bin/python3 --disable-docs --disable-download \
-		--disable-werror --enable-fdt=system --disable-user \
-		--disable-gtk --disable-sdl --disable-opengl --disable-vnc \
-		--disable-spice --disable-curses --disable-xen \
-		--disable-guest-agent --disable-install-blobs >"$build/../configure.log" 2>&1) ||
-		{ tail -n 30 "$tree/configure.log" >&2; die "QEMU configure failed"; }
+	qemu_configure "$build"
 fi
 log "building QEMU (a cold build takes several minutes)"
 ninja -C "$build" qemu-system-aarch64 "tests/qtest/$qtest" >"$tree/build.log" 2>&1 ||

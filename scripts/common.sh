@@ -88,3 +88,26 @@ apt_private_cache() {
 		-o Dir::Etc::SourceParts="$APT_DIR/parts" \
 		-o APT::Architectures::=amd64 -o APT::Architectures::=arm64 "$@"
 }
+
+# qemu_tree_copy SRC TREE: TREE, a build tree of its own, a copy of SRC
+# (once: a build reuses it).
+qemu_tree_copy() {
+	[ -e "$2/.copied" ] && return 0
+	log "copying $1 to $2"
+	rm -rf "$2"
+	cp -a "$1" "$2"
+	touch "$2/.copied"
+}
+
+# qemu_configure BUILD: configure the QEMU source above BUILD (an empty
+# directory) as every build here does: qemu-system-aarch64 and the qtests,
+# no GUI, Debian's libfdt; its log in BUILD/../configure.log.
+qemu_configure() {
+	(cd "$1" && ../configure --target-list=aarch64-softmmu \
+		--python=/usr/bin/python3 --disable-docs --disable-download \
+		--disable-werror --enable-fdt=system --disable-user \
+		--disable-gtk --disable-sdl --disable-opengl --disable-vnc \
+		--disable-spice --disable-curses --disable-xen \
+		--disable-guest-agent --disable-install-blobs >"$1/../configure.log" 2>&1) ||
+		{ tail -n 30 "$1/../configure.log" >&2; die "QEMU configure failed"; }
+}

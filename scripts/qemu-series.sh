@@ -27,12 +27,7 @@ mapfile -t steps < <(grep -v '^#' "$overlay/series" | grep .)
 
 if [ "$do_build" = 1 ]; then
 	repo=$VSD_CACHE/qemu/series-${src##*/src-}
-	if [ ! -e "$repo/.copied" ]; then
-		log "copying $src to $repo"
-		rm -rf "$repo"
-		cp -a "$src" "$repo"
-		touch "$repo/.copied"
-	fi
+	qemu_tree_copy "$src" "$repo"
 	rm -rf "$repo/.git"
 else
 	repo=$(mktemp -d "${TMPDIR:-/tmp}/qemu-series.XXXXXX")
@@ -62,13 +57,7 @@ build_step() { # NAME
 	local b=$repo/build
 	if [ ! -e "$b/build.ninja" ]; then
 		mkdir -p "$b"
-		(cd "$b" && ../configure --target-list=aarch64-softmmu \
-			--python=/usr/bin/python3 --disable-docs --disable-download \
-			--disable-werror --enable-fdt=system --disable-user \
-			--disable-gtk --disable-sdl --disable-opengl --disable-vnc \
-			--disable-spice --disable-curses --disable-xen \
-			--disable-guest-agent --disable-install-blobs >"$repo/configure.log" 2>&1) ||
-			die "$1: QEMU configure failed (see $repo/configure.log)"
+		qemu_configure "$b"
 	fi
 	log "$1: building"
 	local targets=(qemu-system-aarch64)
