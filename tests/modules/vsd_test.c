@@ -228,10 +228,14 @@ static int banks_get(char *buf, const struct kernel_param *kp)
 static const struct kernel_param_ops banks_ops = { .get = banks_get };
 module_param_cb(banks, &banks_ops, NULL, 0444);
 
-/* The device as DT or ACPI (a PRP0001 device's _DSD) describes it. */
+/*
+ * The device as DT or ACPI (a PRP0001 device's _DSD) describes it: what
+ * device_is_compatible() does from 6.2 on.
+ */
 static int vsd_test_match(struct device *dev, const void *data)
 {
-	return device_is_compatible(dev, data);
+	return fwnode_property_match_string(dev_fwnode(dev), "compatible",
+					    data) >= 0;
 }
 
 static int __init vsd_test_init(void)
