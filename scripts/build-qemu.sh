@@ -30,7 +30,7 @@ trap 'rm -rf "$stage"' EXIT
 : >"$stage/.list"
 for p in "$overlay"/patches/*.patch; do
 	[ -e "$p" ] || continue
-	awk '/^\+\+\+ / { sub(/^b\//, "", $2); print $2 }' "$p" >>"$stage/.list"
+	patch_files "$p" >>"$stage/.list"
 done
 sort -u -o "$stage/.list" "$stage/.list"
 while read -r f; do
@@ -83,13 +83,7 @@ if [ ! -e "$build/build.ninja" ]; then
 	qemu_configure "$build"
 fi
 log "building QEMU (a cold build takes several minutes)"
-ninja -C "$build" qemu-system-aarch64 "tests/qtest/$qtest" >"$tree/build.log" 2>&1 ||
-	{ grep -E -A5 'error|FAILED' "$tree/build.log" | head -n 60 >&2; die "QEMU build failed"; }
-# QEMU builds with --disable-werror (Debian's source warns with newer
-# compilers); what we add must not warn, on any version.
-if grep -E '(vcpu_stall|vcpu-stall)[^ ]*: warning:' "$tree/build.log" >&2; then
-	die "the device's sources warn on ${src##*/}"
-fi
+qemu_build "$tree" qemu-system-aarch64 "tests/qtest/$qtest"
 
 mkdir -p "$out.tmp"
 cp "$build/qemu-system-aarch64" "$build/tests/qtest/$qtest" "$out.tmp/"

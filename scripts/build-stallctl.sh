@@ -25,11 +25,8 @@ command -v "${CROSS_COMPILE}gcc" >/dev/null ||
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/build-stallctl.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-# fetch-debs.sh copies the tree to its OUTDIR too; we only read the cached
-# tree it prints, so the copy goes to $tmp.
-sysroot=$("$VSD_ROOT/scripts/fetch-debs.sh" --arch arm64 "$tmp/sysroot" \
-	"${SYSROOT_PKGS[@]}")
-rm -rf "$tmp/sysroot"
+# Only read: the cached tree itself, no copy of it.
+sysroot=$("$VSD_ROOT/scripts/fetch-debs.sh" --arch arm64 - "${SYSROOT_PKGS[@]}")
 [ -d "$sysroot/usr/include" ] || die "fetch-debs.sh gave no sysroot ($sysroot)"
 
 hash=$(content_hash "$0" "$src/Makefile" "$src"/*.[ch] \

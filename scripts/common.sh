@@ -111,3 +111,23 @@ qemu_configure() {
 		--disable-guest-agent --disable-install-blobs >"$1/../configure.log" 2>&1) ||
 		{ tail -n 30 "$1/../configure.log" >&2; die "QEMU configure failed"; }
 }
+
+# patch_files PATCH...: the files the patches change, as QEMU's tree names
+# them.
+patch_files() {
+	awk '/^\+\+\+ / { sub(/^b\//, "", $2); print $2 }' "$@"
+}
+
+# qemu_build TREE TARGET...: ninja TARGET... in TREE/build, its log in
+# TREE/build.log; fails on a build error and on a warning in our files
+# (QEMU builds with --disable-werror: Debian's source warns with newer
+# compilers; what we add must not, on any version).
+qemu_build() {
+	local tree=$1
+	shift
+	ninja -C "$tree/build" "$@" >"$tree/build.log" 2>&1 ||
+		{ grep -E -A5 'error|FAILED' "$tree/build.log" | head -n 60 >&2; die "QEMU build failed in $tree"; }
+	if grep -E '(vcpu_stall|vcpu-stall)[^ ]*: warning:' "$tree/build.log" >&2; then
+		die "the device's sources warn in $tree"
+	fi
+}

@@ -15,8 +15,7 @@ command -v "$cc" >/dev/null || die "no $cc: apt-get install gcc-aarch64-linux-gn
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cross-cc.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-sysroot=$("$VSD_ROOT/scripts/fetch-debs.sh" --arch arm64 "$tmp/sysroot" libc6-dev)
-rm -rf "$tmp/sysroot"
+sysroot=$("$VSD_ROOT/scripts/fetch-debs.sh" --arch arm64 - libc6-dev)
 
 flags=(-std=c11 -O2 -g -Wall -Wextra -Werror --sysroot="$sysroot"
 	-I"$VSD_ROOT/uapi" "$@")

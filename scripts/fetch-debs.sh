@@ -27,7 +27,8 @@
 # resolved PKG:ARCH=VERSION list (and of this script), so a new version in
 # the index makes a new tree; HASH/packages lists them.  OUTDIR (created if missing, best empty or a previous output) gets
 # a copy, merged over what it holds.  The cached root's path is printed on
-# stdout: a caller that only reads the tree may use it instead of OUTDIR.
+# stdout: a caller that only reads the tree may use it instead of OUTDIR,
+# and OUTDIR - skips the copy.
 set -euo pipefail
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
@@ -50,6 +51,7 @@ while [ $# -gt 0 ]; do
 	--exclude) [ $# -ge 2 ] || usage; excludes+=("$2"); shift 2 ;;
 	-h | --help) usage ;;
 	--) shift; break ;;
+	-) break ;; # OUTDIR -
 	-*) die "unknown option '$1'" ;;
 	*) break ;;
 	esac
@@ -217,6 +219,8 @@ if [ ! -e "$dir/.done" ]; then
 	trap - EXIT
 	mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp" # lost a race: same content
 fi
-mkdir -p "$out"
-cp -a "$dir/root/." "$out/"
+if [ "$out" != - ]; then
+	mkdir -p "$out"
+	cp -a "$dir/root/." "$out/"
+fi
 printf '%s\n' "$dir/root"

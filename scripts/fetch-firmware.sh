@@ -10,11 +10,8 @@ set -euo pipefail
 
 build=${VSD_BUILD:-$VSD_ROOT/build}
 suite=${VSD_FIRMWARE_SUITE:-trixie}
-# fetch-debs.sh also copies the tree out; only its cached root is used.
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/fetch-firmware.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-root=$("$VSD_ROOT/scripts/fetch-debs.sh" --suite "$suite" --arch arm64 \
-	"$tmp" qemu-efi-aarch64)
+# Only read: the cached tree itself, no copy of it.
+root=$("$VSD_ROOT/scripts/fetch-debs.sh" --suite "$suite" --arch arm64 - qemu-efi-aarch64)
 # QEMU_EFI.fd is the image for -bios (AAVMF_CODE.fd is padded for pflash).
 fw=$root/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
 [ -r "$fw" ] || die "qemu-efi-aarch64 ($suite) has no ${fw#"$root"}"

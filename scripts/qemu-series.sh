@@ -35,7 +35,7 @@ else
 	# The files the patches change are the whole base the series needs.
 	for s in "${steps[@]}"; do
 		[[ ${s%% *} == *.patch ]] || continue
-		awk '/^\+\+\+ / { sub(/^b\//, "", $2); print $2 }' "$overlay/patches/${s%% *}"
+		patch_files "$overlay/patches/${s%% *}"
 	done | sort -u | while read -r f; do
 		mkdir -p "$repo/$(dirname "$f")"
 		cp -p "$src/$f" "$repo/$f"
@@ -63,11 +63,7 @@ build_step() { # NAME
 	local targets=(qemu-system-aarch64)
 	[ ! -e "$repo/tests/qtest/vcpu-stall-detector-test.c" ] ||
 		targets+=(tests/qtest/vcpu-stall-detector-test)
-	ninja -C "$b" "${targets[@]}" >"$repo/build.log" 2>&1 ||
-		{ grep -E -A5 'error|FAILED' "$repo/build.log" | head -n 40 >&2; die "$1 does not build"; }
-	if grep -E '(vcpu_stall|vcpu-stall)[^ ]*: warning:' "$repo/build.log" >&2; then
-		die "$1: our files warn"
-	fi
+	qemu_build "$repo" "${targets[@]}"
 }
 
 for s in "${steps[@]}"; do
